@@ -1,0 +1,3 @@
+module github.com/netaio/aio
+
+go 1.26.0
