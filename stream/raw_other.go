@@ -1,0 +1,13 @@
+//go:build !unix
+
+package stream
+
+import "syscall"
+
+// rawConnOf returns nil: outside unix every source goes through its own Read
+// and Write (on Windows the runtime's overlapped I/O already avoids a thread
+// per blocked call, but offers no non-blocking attempt).
+func rawConnOf(any) syscall.RawConn { return nil }
+
+func rawRead(uintptr, []byte) (int, error)  { return 0, errWouldBlock }
+func rawWrite(uintptr, []byte) (int, error) { return 0, errWouldBlock }

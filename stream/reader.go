@@ -1,0 +1,713 @@
+package stream
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/netaio/aio/internal/ctxio"
+)
+
+// errWouldBlock is rawRead's "nothing to read yet".
+var errWouldBlock = errors.New("stream: would block")
+
+// A Reader buffers input from an io.Reader and reads it by record: a line, a
+// record ending in a separator, a frame of exact size. It is asyncio's
+// StreamReader.
+//
+// Every blocking method takes a ctx. When ctx ends, a call waiting on the
+// source returns ctx's error promptly if the source has read deadlines
+// (net.Conn, pollable *os.File such as os.Pipe's); other sources are read
+// without interruption. Either way no byte is lost: what was read stays
+// buffered for the next call. A request that the buffer can satisfy is
+// answered without looking at ctx.
+//
+// An error from the source other than ctx's is sticky: it is returned once
+// the buffered bytes have been consumed, and by every call after that.
+//
+// A Reader is used by one goroutine at a time: a read started while another
+// is in progress returns ErrConcurrentRead (asyncio raises RuntimeError) and
+// leaves the Reader untouched.
+//
+// The buffer starts at 4 KiB, grows only as far as a record within the
+// limit needs, and is given back when it drains: an idle Reader holds no
+// buffer (a Reader on a TCP or unix socket does not even hold one while it
+// waits for input).
+type Reader struct {
+	src   io.Reader
+	guard *ctxio.Guard
+	limit int
+
+	// buf[head:tail] is the buffered input.
+	buf        []byte
+	head, tail int
+	err        error // sticky error of the source
+	empties    int   // successive reads that returned nothing, for io.ErrNoProgress
+
+	busy atomic.Bool
+
+	// On a socket the Reader waits through the raw descriptor, so that it
+	// takes a buffer only once input is there. rawFn is r.readRaw bound
+	// once, rawDst the slice it reads into (nil: the buffer's free end).
+	raw    syscall.RawConn
+	rawFn  func(uintptr) bool
+	rawDst []byte
+	rawN   int
+	rawErr error
+
+	// peer is the Writer of the same connection (Wrap, Open). It holds back
+	// replies while this Reader holds unread input (see Writer), so it is
+	// told when that changes.
+	peer    *Writer
+	holding bool
+}
+
+// NewReader returns a Reader of r. It accepts the option WithLimit.
+func NewReader(r io.Reader, opts ...Option) (*Reader, error) {
+	if r == nil {
+		return nil, fmt.Errorf("%w: nil io.Reader", ErrInvalidOption)
+	}
+	c, err := newConfig(readerOpts, opts)
+	if err != nil {
+		return nil, err
+	}
+	return newReader(r, c.limit), nil
+}
+
+func newReader(src io.Reader, limit int) *Reader {
+	r := &Reader{limit: limit}
+	r.setSource(src)
+	return r
+}
+
+func (r *Reader) setSource(src io.Reader) {
+	r.src = src
+	r.guard = ctxio.ForRead(src)
+	r.raw = rawConnOf(src)
+	if r.raw != nil && r.rawFn == nil {
+		r.rawFn = r.readRaw
+	}
+}
+
+// Limit returns the Reader's buffer limit.
+func (r *Reader) Limit() int { return r.limit }
+
+func (r *Reader) enter() error {
+	if !r.busy.CompareAndSwap(false, true) {
+		return ErrConcurrentRead
+	}
+	return nil
+}
+
+// exit ends a read. Copying reads give the buffer back if it drained; views
+// keep it, because their slices point into it until the next read.
+func (r *Reader) exit(release bool) {
+	if release && r.head == r.tail {
+		r.release()
+	}
+	r.tellPeer(r.head < r.tail)
+	r.busy.Store(false)
+}
+
+func (r *Reader) release() {
+	if r.buf != nil {
+		putChunk(r.buf)
+		r.buf = nil
+	}
+	r.head, r.tail = 0, 0
+}
+
+func (r *Reader) tellPeer(holding bool) {
+	if r.peer != nil && r.holding != holding {
+		r.holding = holding
+		r.peer.setHold(holding)
+	}
+}
+
+// makeRoom readies the buffer for a read from the source: it can then hold
+// at least need bytes from head (and always one more than it holds),
+// doubling its size up to ceiling when it grows.
+func (r *Reader) makeRoom(need, ceiling int) {
+	n := r.tail - r.head
+	if n == 0 {
+		r.release()
+		if need > chunkSize {
+			r.buf = make([]byte, need)
+		} else if r.raw == nil {
+			r.buf = getChunk()
+		} // a raw read takes a buffer only when input is there
+		return
+	}
+	need = max(need, n+1)
+	if r.head+need <= len(r.buf) && r.tail < len(r.buf) {
+		return
+	}
+	if need <= len(r.buf) {
+		copy(r.buf, r.buf[r.head:r.tail])
+		r.head, r.tail = 0, n
+		return
+	}
+	size := min(max(2*len(r.buf), chunkSize), ceiling)
+	size = max(size, need)
+	var nb []byte
+	if size == chunkSize {
+		nb = getChunk()
+	} else {
+		nb = make([]byte, size)
+	}
+	copy(nb, r.buf[r.head:r.tail])
+	putChunk(r.buf)
+	r.buf, r.head, r.tail = nb, 0, n
+}
+
+// fill reads once from the source into the buffer (see makeRoom for need and
+// ceiling). It returns an error only if ctx ended; an error of the source is
+// recorded in r.err, which the caller checks when it could not progress.
+func (r *Reader) fill(ctx context.Context, need, ceiling int) error {
+	// About to wait for input: replies the Writer held back leave now.
+	r.tellPeer(false)
+	r.makeRoom(need, ceiling)
+	if err := r.guard.Begin(ctx); err != nil {
+		return err
+	}
+	var n int
+	var err error
+	if r.raw != nil {
+		n, err = r.readRawInto(nil)
+	} else {
+		n, err = r.src.Read(r.buf[r.tail:])
+	}
+	err = r.guard.End(ctx, err)
+	if n > 0 {
+		r.tail += n
+		r.empties = 0
+	}
+	return r.settle(ctx, n, err)
+}
+
+// settle classifies the error of one read from the source.
+func (r *Reader) settle(ctx context.Context, n int, err error) error {
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && err == cerr {
+			return err
+		}
+		r.err = err
+		return nil
+	}
+	if n <= 0 {
+		if r.empties++; r.empties >= 100 {
+			r.err = io.ErrNoProgress
+		}
+	}
+	return nil
+}
+
+// readRawInto reads once through the raw descriptor into dst, or into the
+// buffer's free end if dst is nil, waiting for input (and honouring read
+// deadlines) as the connection's own Read does.
+func (r *Reader) readRawInto(dst []byte) (int, error) {
+	r.rawDst, r.rawN, r.rawErr = dst, 0, nil
+	err := r.raw.Read(r.rawFn)
+	r.rawDst = nil
+	if err == nil {
+		err = r.rawErr
+	}
+	return r.rawN, err
+}
+
+func (r *Reader) readRaw(fd uintptr) bool {
+	dst := r.rawDst
+	if dst == nil {
+		if r.buf == nil {
+			r.buf = getChunk()
+		}
+		dst = r.buf[r.tail:]
+	}
+	n, err := rawRead(fd, dst)
+	if err == errWouldBlock {
+		if r.rawDst == nil && r.tail == 0 && cap(r.buf) == chunkSize {
+			putChunk(r.buf) // wait for input holding no buffer
+			r.buf = nil
+		}
+		return false
+	}
+	if err == nil && n == 0 {
+		err = io.EOF
+	}
+	r.rawN, r.rawErr = n, err
+	return true
+}
+
+// readInto reads once from the source straight into p, bypassing the
+// buffer, which must be empty. Used for reads larger than a chunk.
+func (r *Reader) readInto(ctx context.Context, p []byte) (int, error) {
+	r.tellPeer(false)
+	if err := r.guard.Begin(ctx); err != nil {
+		return 0, err
+	}
+	var n int
+	var err error
+	if r.raw != nil {
+		n, err = r.readRawInto(p)
+	} else {
+		n, err = r.src.Read(p)
+	}
+	n = max(n, 0)
+	if n > 0 {
+		r.empties = 0
+	}
+	return n, r.settle(ctx, n, r.guard.End(ctx, err))
+}
+
+// unread makes p, the only unconsumed input, the buffer again.
+func (r *Reader) unread(p []byte) {
+	r.release()
+	r.buf, r.head, r.tail = p[:cap(p)], 0, len(p)
+}
+
+func (r *Reader) take(n int) []byte {
+	out := make([]byte, n)
+	copy(out, r.buf[r.head:r.head+n])
+	r.head += n
+	return out
+}
+
+// Read reads up to len(p) bytes into p: the buffered bytes if there are any,
+// else one read from the source. It implements io.Reader, without a ctx: use
+// ReadN to be able to cancel.
+func (r *Reader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if err := r.enter(); err != nil {
+		return 0, err
+	}
+	defer r.exit(true)
+	for r.head == r.tail {
+		if r.err != nil {
+			return 0, r.err
+		}
+		if err := r.fill(context.Background(), 1, chunkSize); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, r.buf[r.head:r.tail])
+	r.head += n
+	return n, nil
+}
+
+// ReadN is asyncio's read(n). With n > 0 it returns as soon as at least one
+// byte is available, at most n bytes. With n == 0 it returns an empty slice
+// at once. With n < 0 it reads until EOF and returns everything, without
+// regard to the limit. At EOF with nothing buffered it returns (nil, io.EOF)
+// (asyncio returns b"").
+func (r *Reader) ReadN(ctx context.Context, n int) ([]byte, error) {
+	if n == 0 {
+		return []byte{}, nil
+	}
+	if err := r.enter(); err != nil {
+		return nil, err
+	}
+	defer r.exit(true)
+	if n < 0 {
+		return r.readAll(ctx)
+	}
+	for r.head == r.tail {
+		if r.err != nil {
+			return nil, r.err
+		}
+		if err := r.fill(ctx, 1, chunkSize); err != nil {
+			return nil, err
+		}
+	}
+	return r.take(min(n, r.tail-r.head)), nil
+}
+
+func (r *Reader) readAll(ctx context.Context) ([]byte, error) {
+	// Everything stays in the buffer until EOF, so a cancelled call loses
+	// nothing.
+	for r.err == nil {
+		if err := r.fill(ctx, r.tail-r.head+1, math.MaxInt); err != nil {
+			return nil, err
+		}
+	}
+	if r.err != io.EOF {
+		return nil, r.err
+	}
+	if r.head == r.tail {
+		return nil, io.EOF
+	}
+	return r.take(r.tail - r.head), nil
+}
+
+// ReadExactly reads exactly n bytes (asyncio's readexactly). If the stream
+// ends first it returns an *IncompleteReadError holding every byte read,
+// and the buffer is left empty. n may exceed the limit: a large frame is
+// read straight into the slice returned. n < 0 is ErrNegativeCount.
+func (r *Reader) ReadExactly(ctx context.Context, n int) ([]byte, error) {
+	if n < 0 {
+		return nil, ErrNegativeCount
+	}
+	if n == 0 {
+		return []byte{}, nil
+	}
+	if err := r.enter(); err != nil {
+		return nil, err
+	}
+	defer r.exit(true)
+	if n-(r.tail-r.head) <= chunkSize {
+		if err := r.waitFor(ctx, n); err != nil {
+			return nil, r.incomplete(err, n, true)
+		}
+		return r.take(n), nil
+	}
+	out := make([]byte, n)
+	got := copy(out, r.buf[r.head:r.tail])
+	r.release()
+	for got < n {
+		if r.err != nil {
+			if r.err == io.EOF {
+				return nil, &IncompleteReadError{Partial: out[:got], Expected: n}
+			}
+			r.unread(out[:got])
+			return nil, r.err
+		}
+		m, err := r.readInto(ctx, out[got:])
+		got += m
+		if err != nil {
+			r.unread(out[:got]) // cancelled: the bytes read so far stay buffered
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// waitFor fills the buffer until it holds n bytes. It returns ctx's error,
+// or the source's error if the stream stops short.
+func (r *Reader) waitFor(ctx context.Context, n int) error {
+	for r.tail-r.head < n {
+		if r.err != nil {
+			return r.err
+		}
+		if err := r.fill(ctx, n, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// incomplete turns a source EOF met before n bytes into an
+// *IncompleteReadError, consuming the buffer; other errors pass unchanged.
+// copyOut says whether Partial is copied or is a view into the buffer.
+func (r *Reader) incomplete(err error, n int, copyOut bool) error {
+	if err != io.EOF {
+		return err
+	}
+	var partial []byte
+	if copyOut {
+		partial = r.take(r.tail - r.head)
+	} else {
+		partial = r.buf[r.head:r.tail:r.tail]
+		r.head = r.tail
+	}
+	return &IncompleteReadError{Partial: partial, Expected: n}
+}
+
+// ReadUntil reads through the first occurrence of a separator and returns
+// the data with the separator (asyncio's readuntil). With several
+// separators the match that ends first wins, the shortest on a tie, as in
+// Python 3.13. A separator split across reads of the source is found.
+//
+// If no separator starts within the limit it returns a *LimitOverrunError
+// and the data STAYS buffered: read it in pieces with ReadN, or drop it with
+// Discard. If the stream ends first it returns an *IncompleteReadError
+// holding everything buffered, and the buffer is left empty. No separator,
+// or an empty one, is ErrSeparator.
+func (r *Reader) ReadUntil(ctx context.Context, seps ...[]byte) ([]byte, error) {
+	if err := r.enter(); err != nil {
+		return nil, err
+	}
+	defer r.exit(true)
+	end, err := r.until(ctx, seps, true)
+	if err != nil {
+		return nil, err
+	}
+	return r.take(end), nil
+}
+
+// ReadSlice is ReadUntil with one separator, returning a view into the
+// buffer instead of a copy: no allocation. The slice, like the Partial of
+// an *IncompleteReadError it returns, is valid until the next call on the
+// Reader.
+func (r *Reader) ReadSlice(ctx context.Context, sep []byte) ([]byte, error) {
+	if err := r.enter(); err != nil {
+		return nil, err
+	}
+	defer r.exit(false)
+	seps := [1][]byte{sep}
+	end, err := r.until(ctx, seps[:], false)
+	if err != nil {
+		return nil, err
+	}
+	line := r.buf[r.head : r.head+end : r.head+end]
+	r.head += end
+	return line, nil
+}
+
+var newline = [][]byte{{'\n'}}
+
+// ReadLine reads a line, "\n" included (asyncio's readline). A final line
+// without "\n" is returned with io.EOF, as bufio.Reader.ReadBytes does; at
+// EOF with nothing buffered it returns (nil, io.EOF).
+//
+// A line longer than the limit returns a *LimitOverrunError and, as in
+// asyncio, is consumed: through its "\n" if that is buffered, else what is
+// buffered, so that a loop of ReadLine goes on with the next line (or the
+// rest of the long one).
+func (r *Reader) ReadLine(ctx context.Context) ([]byte, error) {
+	if err := r.enter(); err != nil {
+		return nil, err
+	}
+	defer r.exit(true)
+	end, err := r.until(ctx, newline, true)
+	switch e := err.(type) {
+	case nil:
+		return r.take(end), nil
+	case *IncompleteReadError:
+		if len(e.Partial) == 0 {
+			return nil, io.EOF
+		}
+		return e.Partial, io.EOF
+	case *LimitOverrunError:
+		if i := r.head + e.Consumed; i < r.tail && r.buf[i] == '\n' {
+			r.head = i + 1
+		} else {
+			r.head = r.tail
+		}
+	}
+	return nil, err
+}
+
+// until finds the end of the first record (see ReadUntil), relative to head.
+// At EOF it consumes the buffer into an *IncompleteReadError whose Partial
+// is a copy or a view as copyOut says.
+func (r *Reader) until(ctx context.Context, seps [][]byte, copyOut bool) (int, error) {
+	if len(seps) == 0 {
+		return 0, ErrSeparator
+	}
+	minLen, maxLen := math.MaxInt, 0
+	for _, s := range seps {
+		minLen, maxLen = min(minLen, len(s)), max(maxLen, len(s))
+	}
+	if minLen == 0 {
+		return 0, ErrSeparator
+	}
+	offset := 0
+	for {
+		n := r.tail - r.head
+		if n-offset >= minLen {
+			start, end := search(r.buf[r.head:r.tail], seps, offset)
+			if end >= 0 {
+				if start > r.limit {
+					return 0, &LimitOverrunError{Consumed: start}
+				}
+				return end, nil
+			}
+			// The next search starts where a separator could still begin.
+			offset = max(0, n+1-maxLen)
+			if offset > r.limit {
+				return 0, &LimitOverrunError{Consumed: offset}
+			}
+		}
+		if r.err != nil {
+			return 0, r.incomplete(r.err, -1, copyOut)
+		}
+		if err := r.fill(ctx, n+1, r.limit+maxLen); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// search returns the start and end of the match in data[offset:] that ends
+// first, the shortest separator on a tie, or (-1, -1).
+func search(data []byte, seps [][]byte, offset int) (start, end int) {
+	if len(seps) == 1 {
+		i := bytes.Index(data[offset:], seps[0])
+		if i < 0 {
+			return -1, -1
+		}
+		return offset + i, offset + i + len(seps[0])
+	}
+	start, end = -1, -1
+	for _, s := range seps {
+		i := bytes.Index(data[offset:], s)
+		if i < 0 {
+			continue
+		}
+		e := offset + i + len(s)
+		if end < 0 || e < end || (e == end && len(s) < end-start) {
+			start, end = offset+i, e
+		}
+	}
+	return start, end
+}
+
+// Lines returns an iterator over the lines of the stream, as asyncio's
+// "async for line in reader". Each line is yielded with a nil error, the
+// last one also when it lacks "\n". An error ends the iteration after being
+// yielded, except a *LimitOverrunError: the long line has been consumed
+// (see ReadLine), so the iteration goes on if the loop does.
+func (r *Reader) Lines(ctx context.Context) iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		for {
+			line, err := r.ReadLine(ctx)
+			if len(line) > 0 && !yield(line, nil) {
+				return
+			}
+			switch {
+			case err == nil:
+			case err == io.EOF:
+				return
+			case errors.Is(err, ErrLimitOverrun):
+				if !yield(nil, err) {
+					return
+				}
+			default:
+				yield(nil, err)
+				return
+			}
+		}
+	}
+}
+
+// Peek returns a view of the next n bytes without consuming them, waiting
+// until they are buffered. If the stream ends first it returns what is
+// buffered with the source's error (io.EOF). The slice is valid until the
+// next call on the Reader. n may not exceed the limit.
+func (r *Reader) Peek(ctx context.Context, n int) ([]byte, error) {
+	if err := r.viewSize(n); err != nil {
+		return nil, err
+	}
+	if err := r.enter(); err != nil {
+		return nil, err
+	}
+	defer r.exit(false)
+	if err := r.waitFor(ctx, n); err != nil {
+		return r.buf[r.head:r.tail:r.tail], err
+	}
+	return r.buf[r.head : r.head+n : r.head+n], nil
+}
+
+// Next is ReadExactly returning a view into the buffer instead of a copy:
+// no allocation. The slice, like the Partial of an *IncompleteReadError it
+// returns, is valid until the next call on the Reader. n may not exceed the
+// limit.
+func (r *Reader) Next(ctx context.Context, n int) ([]byte, error) {
+	if err := r.viewSize(n); err != nil {
+		return nil, err
+	}
+	if err := r.enter(); err != nil {
+		return nil, err
+	}
+	defer r.exit(false)
+	if err := r.waitFor(ctx, n); err != nil {
+		return nil, r.incomplete(err, n, false)
+	}
+	p := r.buf[r.head : r.head+n : r.head+n]
+	r.head += n
+	return p, nil
+}
+
+func (r *Reader) viewSize(n int) error {
+	if n < 0 {
+		return ErrNegativeCount
+	}
+	if n > r.limit {
+		return fmt.Errorf("%w: a view of %d bytes exceeds the limit of %d", ErrLimitOverrun, n, r.limit)
+	}
+	return nil
+}
+
+// Discard skips the next n bytes, reading from the source as needed, and
+// returns how many it skipped; fewer than n only with an error (the
+// source's, or ctx's).
+func (r *Reader) Discard(ctx context.Context, n int) (int, error) {
+	if n < 0 {
+		return 0, ErrNegativeCount
+	}
+	if err := r.enter(); err != nil {
+		return 0, err
+	}
+	defer r.exit(true)
+	done := 0
+	for {
+		k := min(n-done, r.tail-r.head)
+		r.head += k
+		done += k
+		if done == n {
+			return done, nil
+		}
+		if r.err != nil {
+			return done, r.err
+		}
+		if err := r.fill(ctx, 1, chunkSize); err != nil {
+			return done, err
+		}
+	}
+}
+
+// Buffered returns the number of bytes that can be read without waiting.
+// While another goroutine's read is in progress it returns 0.
+func (r *Reader) Buffered() int {
+	if r.enter() != nil {
+		return 0
+	}
+	defer r.exit(false)
+	return r.tail - r.head
+}
+
+// AtEOF reports whether the stream has ended and every byte has been read
+// (asyncio's at_eof). While another goroutine's read is in progress it
+// returns false.
+func (r *Reader) AtEOF() bool {
+	if r.enter() != nil {
+		return false
+	}
+	defer r.exit(false)
+	return r.head == r.tail && r.err == io.EOF
+}
+
+// WriteTo writes the rest of the stream to w, until EOF (which is not an
+// error) or the first error. It implements io.WriterTo, without a ctx.
+func (r *Reader) WriteTo(w io.Writer) (int64, error) {
+	if err := r.enter(); err != nil {
+		return 0, err
+	}
+	defer r.exit(true)
+	var total int64
+	for {
+		if r.head < r.tail {
+			n, err := w.Write(r.buf[r.head:r.tail])
+			r.head += n
+			total += int64(n)
+			if err != nil {
+				return total, err
+			}
+		}
+		if r.err != nil {
+			if r.err == io.EOF {
+				return total, nil
+			}
+			return total, r.err
+		}
+		if err := r.fill(context.Background(), 1, chunkSize); err != nil {
+			return total, err
+		}
+	}
+}

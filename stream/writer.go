@@ -1,0 +1,573 @@
+package stream
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// A Writer sends bytes to an io.Writer without ever blocking its caller,
+// queueing what cannot leave at once, and lets the caller wait for the
+// queue to shrink with Drain. It is asyncio's StreamWriter.
+//
+// Write sends at once when nothing is queued: on a TCP or unix socket by a
+// write(2) that cannot block, straight from the caller's slice. What the
+// socket does not take is copied into the queue, and a goroutine owned by
+// the Writer sends the queue, exiting when it is empty. Writes made while a
+// send is in flight join the queue and leave together in one call.
+//
+// Replies are coalesced by one more rule: while the Reader of the same
+// connection (from Wrap or Open) holds input its caller has not read yet,
+// Write queues instead of sending, and the queue leaves when that Reader
+// next has to wait for input, when 4 KiB are queued, or at Drain, WriteEOF
+// or Close. A server answering pipelined requests thus sends one segment
+// per batch of requests rather than one per reply, while a lone reply is
+// never held back longer than it takes its handler to ask for more input.
+// (asyncio's write() always tries to send at once.)
+//
+// A Writer is safe for concurrent use: writes are sent in the order Write
+// was called, and any number of goroutines may wait in Drain.
+//
+// Once a send fails (the peer reset, the connection closed), every later
+// Write and Drain returns that error.
+type Writer struct {
+	host             string // for StartTLS's default ServerName
+	handshakeTimeout time.Duration
+	peer             *Reader
+
+	// Fields used only by the goroutine that owns the destination (see
+	// sending): the raw descriptor and the arguments of one raw write.
+	raw    syscall.RawConn
+	rawFn  func(uintptr) bool
+	rawP   []byte
+	rawN   int
+	rawErr error
+
+	mu       sync.Mutex
+	dst      io.Writer
+	conn     net.Conn // dst as a net.Conn, or nil
+	q        []byte   // bytes not yet handed to dst, in order
+	inflight int      // bytes handed to dst and not yet returned
+	// sending means some goroutine owns dst: a Write trying the socket, the
+	// flush goroutine, SendFile or StartTLS. Only the owner writes to dst.
+	sending  bool
+	hold     bool // the peer Reader holds unread input
+	err      error
+	closing  bool // Close or Abort called
+	aborted  bool
+	eof      bool // WriteEOF called
+	eofDone  bool
+	closed   bool
+	done     chan struct{} // closed when dst is closed
+	changed  chan struct{} // closed and cleared at every change a waiter may want
+	high     int
+	low      int
+	closeErr error
+}
+
+// NewWriter returns a Writer to w. It accepts the option
+// WithWriteBufferLimits. If w is an io.Closer, Close and Abort close it.
+func NewWriter(w io.Writer, opts ...Option) (*Writer, error) {
+	if w == nil {
+		return nil, fmt.Errorf("%w: nil io.Writer", ErrInvalidOption)
+	}
+	c, err := newConfig(writerOpts, opts)
+	if err != nil {
+		return nil, err
+	}
+	return newWriter(w, c), nil
+}
+
+func newWriter(dst io.Writer, c *config) *Writer {
+	w := &Writer{
+		dst:              dst,
+		high:             c.high,
+		low:              c.low,
+		handshakeTimeout: c.handshakeTimeout,
+		done:             make(chan struct{}),
+	}
+	w.conn, _ = dst.(net.Conn)
+	if w.raw = rawConnOf(dst); w.raw != nil {
+		w.rawFn = w.writeRaw
+	}
+	return w
+}
+
+// writableLocked returns why nothing may be written now, or nil.
+func (w *Writer) writableLocked() error {
+	switch {
+	case w.closing:
+		return ErrClosed
+	case w.err != nil:
+		return w.err
+	case w.eof:
+		return fmt.Errorf("%w: write after WriteEOF", ErrClosed)
+	}
+	return nil
+}
+
+// Write queues p to be sent, or sends it at once; it never blocks and never
+// keeps p. It returns len(p), or 0 and the error that ended the stream
+// (ErrClosed after Close). Call Drain to wait while the queue is long.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	if err := w.writableLocked(); err != nil {
+		w.mu.Unlock()
+		return 0, err
+	}
+	if len(p) == 0 {
+		w.mu.Unlock()
+		return 0, nil
+	}
+	if w.sending || len(w.q) > 0 || w.hold || w.raw == nil {
+		w.enqueueLocked(p)
+		w.maybeSendLocked()
+		w.mu.Unlock()
+		return len(p), nil
+	}
+	// Nothing queued: try the socket straight from p, without a copy.
+	w.sending = true
+	w.mu.Unlock()
+	n, err := w.tryRaw(p)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err != nil {
+		w.failLocked(err)
+		w.sending = false
+		w.settleLocked()
+		return 0, err
+	}
+	if n < len(p) {
+		w.prependLocked(p[n:])
+	}
+	if len(w.q) > 0 {
+		// The socket is full, or others wrote meanwhile: the flush
+		// goroutine takes over (sending stays true).
+		go w.flush()
+		return len(p), nil
+	}
+	w.sending = false
+	w.notifyLocked()
+	w.settleLocked()
+	return len(p), nil
+}
+
+// WriteLines writes every slice, in order, as one Write of their
+// concatenation (asyncio's writelines).
+func (w *Writer) WriteLines(lines ...[]byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.writableLocked(); err != nil {
+		return err
+	}
+	for _, l := range lines {
+		w.enqueueLocked(l)
+	}
+	w.maybeSendLocked()
+	return nil
+}
+
+func (w *Writer) enqueueLocked(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	if w.q == nil && len(p) <= chunkSize {
+		w.q = getChunk()[:0]
+	}
+	w.q = append(w.q, p...)
+}
+
+// prependLocked puts p, the unsent rest of a send, before what was queued
+// while the send was in flight.
+func (w *Writer) prependLocked(p []byte) {
+	if len(w.q) == 0 {
+		putChunk(w.q)
+		w.q = append(getChunk()[:0], p...)
+		return
+	}
+	q := make([]byte, 0, len(p)+len(w.q))
+	q = append(append(q, p...), w.q...)
+	putChunk(w.q)
+	w.q = q
+}
+
+// maybeSendLocked starts sending the queue unless a send is in flight or
+// the queue is held back for coalescing (see Writer).
+func (w *Writer) maybeSendLocked() {
+	if !w.sending && len(w.q) > 0 && w.err == nil && (!w.hold || len(w.q) >= chunkSize) {
+		w.sendLocked()
+	}
+}
+
+// sendLocked sends the queue: one attempt that cannot block on a socket,
+// then, if bytes remain, the flush goroutine. It needs !w.sending and a
+// non-empty queue; it unlocks w.mu during the attempt.
+func (w *Writer) sendLocked() {
+	w.sending = true
+	if w.raw == nil {
+		go w.flush()
+		return
+	}
+	buf := w.q
+	w.q = nil
+	w.inflight = len(buf)
+	w.mu.Unlock()
+	n, err := w.tryRaw(buf)
+	w.mu.Lock()
+	w.inflight = 0
+	switch {
+	case err != nil:
+		w.failLocked(err)
+	case n < len(buf):
+		w.prependLocked(buf[n:])
+	}
+	putChunk(buf)
+	if len(w.q) > 0 && w.err == nil {
+		go w.flush()
+		return
+	}
+	w.sending = false
+	w.notifyLocked()
+	w.settleLocked()
+}
+
+// flush runs while the queue has bytes, owning dst; the Writer's only
+// goroutine. It exits when the queue is empty or a send fails.
+func (w *Writer) flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for len(w.q) > 0 && w.err == nil {
+		buf := w.q
+		w.q = nil
+		w.inflight = len(buf)
+		dst := w.dst
+		w.mu.Unlock()
+		_, err := dst.Write(buf)
+		w.mu.Lock()
+		w.inflight = 0
+		putChunk(buf)
+		if err != nil {
+			w.failLocked(err)
+		}
+		w.notifyLocked()
+	}
+	w.sending = false
+	w.settleLocked()
+}
+
+func (w *Writer) tryRaw(p []byte) (int, error) {
+	w.rawP, w.rawN, w.rawErr = p, 0, nil
+	err := w.raw.Write(w.rawFn)
+	w.rawP = nil
+	if err == nil {
+		err = w.rawErr
+	}
+	return w.rawN, err
+}
+
+func (w *Writer) writeRaw(fd uintptr) bool {
+	w.rawN, w.rawErr = rawWrite(fd, w.rawP)
+	return true
+}
+
+// failLocked records the error that ends the stream and drops the queue:
+// nothing more can be delivered.
+func (w *Writer) failLocked(err error) {
+	if w.err == nil {
+		w.err = err
+	}
+	putChunk(w.q)
+	w.q = nil
+	w.notifyLocked()
+}
+
+// settleLocked finishes a WriteEOF or Close once nothing is left to send.
+func (w *Writer) settleLocked() {
+	if w.sending || (len(w.q) > 0 && w.err == nil) {
+		return
+	}
+	if w.eof && !w.eofDone && w.err == nil && !w.closing {
+		w.eofDone = true
+		if err := w.closeWrite(); err != nil {
+			w.failLocked(err)
+		}
+	}
+	if w.closing && !w.closed {
+		w.closeLocked()
+	}
+}
+
+func (w *Writer) closeLocked() {
+	w.closed = true
+	if c, ok := w.dst.(io.Closer); ok {
+		if _, isFile := w.dst.(*os.File); !(isFile && w.eofDone) { // WriteEOF closed the file
+			w.closeErr = c.Close()
+		}
+	}
+	close(w.done)
+	w.notifyLocked()
+}
+
+func (w *Writer) notifyLocked() {
+	if w.changed != nil {
+		close(w.changed)
+		w.changed = nil
+	}
+}
+
+func (w *Writer) changedLocked() <-chan struct{} {
+	if w.changed == nil {
+		w.changed = make(chan struct{})
+	}
+	return w.changed
+}
+
+// waitLocked waits, unlocking w.mu meanwhile, until the Writer changes or
+// ctx ends.
+func (w *Writer) waitLocked(ctx context.Context) error {
+	ch := w.changedLocked()
+	w.mu.Unlock()
+	defer w.mu.Lock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// setHold is how the peer Reader says whether it holds unread input.
+func (w *Writer) setHold(h bool) {
+	w.mu.Lock()
+	w.hold = h
+	w.maybeSendLocked()
+	w.mu.Unlock()
+}
+
+// Drain is asyncio's drain: it returns at once while Buffered() <= the high
+// watermark; otherwise it waits until Buffered() <= the low watermark. It
+// also sends bytes held back for coalescing. It returns the error that
+// ended the stream, ErrClosed after Close, or ctx's error if ctx ends
+// first. Any number of goroutines may wait in Drain at once.
+func (w *Writer) Drain(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.drainableLocked(); err != nil {
+		return err
+	}
+	if !w.sending && len(w.q) > 0 {
+		w.sendLocked()
+	}
+	if w.bufferedLocked() <= w.high {
+		return w.err
+	}
+	for w.bufferedLocked() > w.low {
+		if err := w.waitLocked(ctx); err != nil {
+			return err
+		}
+		if err := w.drainableLocked(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *Writer) drainableLocked() error {
+	if w.closing {
+		return ErrClosed
+	}
+	return w.err
+}
+
+// Buffered returns the number of bytes written and not yet taken by the
+// destination (asyncio's transport.get_write_buffer_size).
+func (w *Writer) Buffered() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.bufferedLocked()
+}
+
+func (w *Writer) bufferedLocked() int { return len(w.q) + w.inflight }
+
+// SetWriteBufferLimits sets the watermarks Drain uses. It returns an error
+// wrapping ErrInvalidOption unless 0 <= low <= high. The defaults are
+// DefaultHighWater and DefaultLowWater.
+func (w *Writer) SetWriteBufferLimits(high, low int) error {
+	if err := checkWaterMarks(high, low); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.high, w.low = high, low
+	w.notifyLocked()
+	w.mu.Unlock()
+	return nil
+}
+
+// WriteBufferLimits returns the watermarks Drain uses.
+func (w *Writer) WriteBufferLimits() (high, low int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.high, w.low
+}
+
+type closeWriter interface{ CloseWrite() error }
+
+// CanWriteEOF reports whether WriteEOF is possible: the destination has a
+// half-close (TCP and unix sockets, TLS), or is a file (a pipe), which
+// WriteEOF closes.
+func (w *Writer) CanWriteEOF() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.canWriteEOFLocked()
+}
+
+func (w *Writer) canWriteEOFLocked() bool {
+	switch w.dst.(type) {
+	case closeWriter, *os.File:
+		return true
+	}
+	return false
+}
+
+func (w *Writer) closeWrite() error {
+	if cw, ok := w.dst.(closeWriter); ok {
+		return cw.CloseWrite()
+	}
+	return w.dst.(*os.File).Close()
+}
+
+// WriteEOF closes the write side once the queue has been sent (a TCP
+// half-close); the Reader of the connection goes on working. Later writes
+// return ErrClosed. It returns ErrCannotWriteEOF if CanWriteEOF is false.
+// A second call does nothing.
+func (w *Writer) WriteEOF() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.eof {
+		return nil
+	}
+	if err := w.writableLocked(); err != nil {
+		return err
+	}
+	if !w.canWriteEOFLocked() {
+		return ErrCannotWriteEOF
+	}
+	w.eof = true
+	if !w.sending && len(w.q) > 0 {
+		w.sendLocked()
+	} else {
+		w.settleLocked()
+	}
+	if w.eofDone {
+		return w.err
+	}
+	return nil
+}
+
+// Close sends what is queued, then closes the destination (if it is an
+// io.Closer; for a connection, both directions). It does not wait: use
+// WaitClosed for that, and Abort if the peer may never read. Close is
+// idempotent; later calls of Write, Drain, WriteEOF return ErrClosed.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closing {
+		return nil
+	}
+	w.closing = true
+	w.notifyLocked()
+	if !w.sending && len(w.q) > 0 && w.err == nil {
+		w.sendLocked()
+	} else {
+		w.settleLocked()
+	}
+	return nil
+}
+
+// Abort drops the queue and closes the destination now, waking a send in
+// progress (asyncio's transport.abort). It returns the error of closing,
+// if any; a second call does nothing.
+func (w *Writer) Abort() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil
+	}
+	w.closing, w.aborted = true, true
+	putChunk(w.q)
+	w.q = nil
+	w.closeLocked()
+	return w.closeErr
+}
+
+// WaitClosed waits until the destination has been closed by Close (after
+// the queue was sent) or Abort, or until ctx ends; it always returns. It
+// returns ctx's error if ctx ended first, the error that kept the queue
+// from being delivered if a Close could not deliver it, else nil.
+func (w *Writer) WaitClosed(ctx context.Context) error {
+	select {
+	case <-w.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.aborted {
+		return nil
+	}
+	return w.err
+}
+
+// IsClosing reports whether Close or Abort has been called.
+func (w *Writer) IsClosing() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.closing
+}
+
+// Conn returns the connection the Writer sends to, or nil if it was made
+// by NewWriter over something else. It is asyncio's get_extra_info, typed:
+// RemoteAddr, LocalAddr, and after TLS a *tls.Conn with ConnectionState.
+// Reading or writing it directly bypasses the Reader and Writer.
+func (w *Writer) Conn() net.Conn {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.conn
+}
+
+// own waits until no send is in flight and the queue is empty, then takes
+// ownership of dst for the caller (SendFile, StartTLS), who gives it back
+// with disown. It returns with w.mu held either way.
+func (w *Writer) ownLocked(ctx context.Context) error {
+	for {
+		if err := w.writableLocked(); err != nil {
+			return err
+		}
+		if !w.sending {
+			if len(w.q) == 0 {
+				w.sending = true
+				return nil
+			}
+			w.sendLocked()
+			continue
+		}
+		if err := w.waitLocked(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+func (w *Writer) disownLocked() {
+	w.sending = false
+	w.notifyLocked()
+	if len(w.q) > 0 && w.err == nil {
+		w.sendLocked()
+	} else {
+		w.settleLocked()
+	}
+}
