@@ -21,7 +21,7 @@ type SignalError struct {
 // Error returns "signals: received " and the signal's name,
 // for example "signals: received interrupt".
 func (e *SignalError) Error() string {
-	if e.Signal == nil {
+	if e == nil || e.Signal == nil {
 		return "signals: received <nil>"
 	}
 	return "signals: received " + e.Signal.String()
@@ -38,8 +38,8 @@ var defaultSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 //   - When a signal ends it, context.Cause(ctx) is a *SignalError naming the
 //     signal (ctx.Err() is context.Canceled, as with NotifyContext). When stop
 //     ends it the cause is context.Canceled; when parent does, parent's cause.
-//   - It listens for the first signal only. Before ctx is done it has already
-//     stopped listening (signal.Stop on its own channel), so a second signal
+//   - It listens for the first signal only. By the time ctx is done it has
+//     already stopped listening (signal.Stop on its own channel), so a second signal
 //     is never swallowed: it reaches whoever else listens for it (a handler
 //     installed with Add, another Context, any os/signal channel) or, if no
 //     one does, takes its default action; for SIGINT and SIGTERM that ends

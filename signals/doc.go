@@ -25,14 +25,17 @@
 //     Remove. It runs concurrently with the rest of the program, so share
 //     data with it as with any goroutine: a mutex, an atomic or a channel.
 //
-// Calls for one signal never overlap, and every delivery the Go runtime
-// makes to this package leads to exactly one call: deliveries that arrive
+// Calls for one signal never overlap, and until Remove every delivery the
+// Go runtime makes to this package leads to exactly one call: deliveries that arrive
 // while the handler runs are counted, not dropped, and the handler is
-// called once for each when it returns. Two limits come from the operating
-// system, not from this package: a signal that is sent again while the
-// previous one is still pending is merged with it (Unix keeps one pending
-// instance of each signal), and signals sent in a quick burst may therefore
-// arrive fewer times than they were sent.
+// called once for each when it returns. (os/signal never waits for a
+// receiver; the package's channel is drained by a goroutine that only
+// counts, with room for 64 deliveries while that goroutine waits to be
+// scheduled.) The operating system sets the other limit: a signal sent
+// again while the previous one is still pending is merged with it (Unix
+// keeps one pending instance of each signal, and so does the Go runtime
+// until os/signal takes it), so a quick burst of the same signal may
+// arrive fewer times than it was sent.
 //
 // A handler that panics does not crash the program: the panic is recovered
 // and logged at error level with slog.Default (set it with slog.SetDefault
@@ -89,9 +92,25 @@
 // for the second signal, context.DeadlineExceeded for the deadline. A second
 // signal that arrives in the short moment between the first Context letting
 // go and the second one listening takes its default action, which ends the
-// process: the strongest form of forcing, and never a signal ignored. To
-// close even that gap, install handlers with Add up front and count the
-// deliveries in them instead. See the example for a complete program.
+// process: the strongest form of forcing, and never a signal ignored. See
+// the example for a complete program.
+//
+// To close even that gap, install handlers with Add up front and count the
+// deliveries in them (handlers of different signals may run at once, hence
+// the atomic):
+//
+//	var n atomic.Int32
+//	graceful, force := make(chan struct{}), make(chan struct{})
+//	onStop := func(os.Signal) {
+//		switch n.Add(1) {
+//		case 1:
+//			close(graceful)
+//		case 2:
+//			close(force)
+//		}
+//	}
+//	signals.Add(os.Interrupt, onStop)
+//	signals.Add(syscall.SIGTERM, onStop)
 //
 // # Which signals
 //

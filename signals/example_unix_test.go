@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -129,4 +130,35 @@ func Example_gracefulShutdown() {
 	// shutting down: signals: received terminated
 	// forcing: signals: received interrupt
 	// serve returned: http: Server closed
+}
+
+// Two stages without a gap: handlers installed up front count the
+// deliveries, so no moment exists in which a second signal could take its
+// default action.
+func ExampleAdd_twoStages() {
+	var n atomic.Int32
+	graceful, force := make(chan os.Signal, 1), make(chan os.Signal, 1)
+	onStop := func(sig os.Signal) {
+		switch n.Add(1) { // handlers of different signals may run at once
+		case 1:
+			graceful <- sig
+		case 2:
+			force <- sig
+		}
+	}
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		if err := signals.Add(sig, onStop); err != nil {
+			fmt.Println(err)
+			return
+		}
+		defer signals.Remove(sig)
+	}
+
+	kill(syscall.SIGTERM)
+	fmt.Println("graceful shutdown on", <-graceful)
+	kill(syscall.SIGINT)
+	fmt.Println("forced on", <-force)
+	// Output:
+	// graceful shutdown on terminated
+	// forced on interrupt
 }
