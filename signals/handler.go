@@ -14,7 +14,8 @@ import (
 // The returned errors wrap these and name the signal; test with errors.Is.
 var (
 	// ErrInvalidSignal reports a nil signal, a value that is not a signal
-	// of this operating system, or a signal number out of its range.
+	// of this operating system, a signal number out of its range, or (on
+	// Windows) a signal it never delivers.
 	ErrInvalidSignal = errors.New("signals: invalid signal")
 
 	// ErrUncatchable reports a signal that no process can catch:
@@ -53,7 +54,8 @@ type watcher struct {
 // signal context, so it may block, allocate and call anything, including Add
 // and Remove. Calls for one signal never overlap: a delivery that arrives
 // while fn runs is counted and fn is called again once it returns, once per
-// delivery. Handlers of different signals may run at the same time.
+// delivery, so a blocked fn delays the next calls for its signal. Handlers
+// of different signals may run at the same time.
 // If fn panics, the panic is recovered and logged with slog.Default, and fn
 // stays installed.
 //
