@@ -204,10 +204,10 @@ func TestReadUntilSeveralSeparators(t *testing.T) {
 		want string
 	}{
 		{"abc\r\ndef", []string{"\r\n", "\n"}, "abc\r\n"},
-		{"abcdef", []string{"cd", "b"}, "ab"},     // ends first wins
-		{"abcdef", []string{"abc", "bc"}, "abc"},  // same end: same record
-		{"xx;yy\n", []string{"\n", ";"}, "xx;"},   // order of arguments does not matter
-		{"xx;yy\n", []string{";", "\n"}, "xx;"},   //
+		{"abcdef", []string{"cd", "b"}, "ab"},        // ends first wins
+		{"abcdef", []string{"abc", "bc"}, "abc"},     // same end: same record
+		{"xx;yy\n", []string{"\n", ";"}, "xx;"},      // order of arguments does not matter
+		{"xx;yy\n", []string{";", "\n"}, "xx;"},      //
 		{"aaab", []string{"aab", "ab", "b"}, "aaab"}, // all end together
 	}
 	for _, tt := range tests {
@@ -547,8 +547,11 @@ func TestCancelMidRead(t *testing.T) {
 		},
 	}
 	calls := map[string]func(ctx context.Context, r *stream.Reader) error{
-		"ReadLine":    func(ctx context.Context, r *stream.Reader) error { _, err := r.ReadLine(ctx); return err },
-		"ReadUntil":   func(ctx context.Context, r *stream.Reader) error { _, err := r.ReadUntil(ctx, []byte("END")); return err },
+		"ReadLine": func(ctx context.Context, r *stream.Reader) error { _, err := r.ReadLine(ctx); return err },
+		"ReadUntil": func(ctx context.Context, r *stream.Reader) error {
+			_, err := r.ReadUntil(ctx, []byte("END"))
+			return err
+		},
 		"ReadExactly": func(ctx context.Context, r *stream.Reader) error { _, err := r.ReadExactly(ctx, 100); return err },
 		"ReadBig":     func(ctx context.Context, r *stream.Reader) error { _, err := r.ReadExactly(ctx, 100_000); return err },
 		"Next":        func(ctx context.Context, r *stream.Reader) error { _, err := r.Next(ctx, 100); return err },
