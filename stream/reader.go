@@ -108,10 +108,13 @@ func (r *Reader) enter() error {
 // exit ends a read. Copying reads give the buffer back if it drained; views
 // keep it, because their slices point into it until the next read.
 func (r *Reader) exit(release bool) {
-	if release && r.head == r.tail {
+	if release && r.head == r.tail && r.buf != nil {
 		r.release()
 	}
-	r.tellPeer(r.head < r.tail)
+	if h := r.head < r.tail; r.peer != nil && r.holding != h {
+		r.holding = h
+		r.peer.setHold(h)
+	}
 	r.busy.Store(false)
 }
 
@@ -360,6 +363,11 @@ func (r *Reader) ReadExactly(ctx context.Context, n int) ([]byte, error) {
 	if err := r.enter(); err != nil {
 		return nil, err
 	}
+	if r.tail-r.head >= n { // fast path: the frame is buffered
+		p := r.take(n)
+		r.exit(true)
+		return p, nil
+	}
 	defer r.exit(true)
 	if n-(r.tail-r.head) <= chunkSize {
 		if err := r.waitFor(ctx, n); err != nil {
@@ -449,7 +457,22 @@ func (r *Reader) ReadSlice(ctx context.Context, sep []byte) ([]byte, error) {
 	if err := r.enter(); err != nil {
 		return nil, err
 	}
-	defer r.exit(false)
+	line, err := r.readSlice(ctx, sep)
+	r.exit(false)
+	return line, err
+}
+
+// readSlice is ReadSlice for a caller that holds the Reader.
+func (r *Reader) readSlice(ctx context.Context, sep []byte) ([]byte, error) {
+	// Fast path: a whole record within the limit is buffered.
+	if len(sep) > 0 {
+		if i := bytes.Index(r.buf[r.head:r.tail], sep); i >= 0 && i <= r.limit {
+			end := r.head + i + len(sep)
+			line := r.buf[r.head:end:end]
+			r.head = end
+			return line, nil
+		}
+	}
 	seps := [1][]byte{sep}
 	end, err := r.until(ctx, seps[:], false)
 	if err != nil {
@@ -458,6 +481,58 @@ func (r *Reader) ReadSlice(ctx context.Context, sep []byte) ([]byte, error) {
 	line := r.buf[r.head : r.head+end : r.head+end]
 	r.head += end
 	return line, nil
+}
+
+// Records returns an iterator over the records of the stream that end
+// with sep, each a view into the buffer valid until the next iteration:
+// the zero-copy way to scan a stream, as fast as bufio.Reader.ReadSlice.
+// The last record is yielded even without sep. An error ends the
+// iteration after being yielded, except a *LimitOverrunError: then the part
+// of the long record that cannot hold sep is dropped (its tail may come as
+// a record of its own, as with ReadLine) and the iteration goes on if the
+// loop does.
+//
+// The iterator holds the Reader for the whole loop, which is what spares it
+// the per-call cost of the concurrent-use check: inside the loop, other
+// calls on the Reader return ErrConcurrentRead. Break out of the loop to
+// read differently.
+func (r *Reader) Records(ctx context.Context, sep []byte) iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		if err := r.enter(); err != nil {
+			yield(nil, err)
+			return
+		}
+		defer r.exit(true)
+		for {
+			rec, err := r.readSlice(ctx, sep)
+			if err == nil {
+				if !yield(rec, nil) {
+					return
+				}
+				continue
+			}
+			switch e := err.(type) {
+			case *IncompleteReadError:
+				if len(e.Partial) > 0 {
+					yield(e.Partial, nil)
+				}
+				return
+			case *LimitOverrunError:
+				r.skip(e.Consumed)
+				if !yield(nil, err) {
+					return
+				}
+				continue
+			}
+			yield(nil, err)
+			return
+		}
+	}
+}
+
+// skip drops up to n buffered bytes.
+func (r *Reader) skip(n int) {
+	r.head += min(n, r.tail-r.head)
 }
 
 var newline = [][]byte{{'\n'}}
@@ -474,7 +549,18 @@ func (r *Reader) ReadLine(ctx context.Context) ([]byte, error) {
 	if err := r.enter(); err != nil {
 		return nil, err
 	}
-	defer r.exit(true)
+	// Fast path: a whole line within the limit is buffered.
+	if i := bytes.IndexByte(r.buf[r.head:r.tail], '\n'); i >= 0 && i <= r.limit {
+		line := r.take(i + 1)
+		r.exit(true)
+		return line, nil
+	}
+	line, err := r.readLine(ctx)
+	r.exit(true)
+	return line, err
+}
+
+func (r *Reader) readLine(ctx context.Context) ([]byte, error) {
 	end, err := r.until(ctx, newline, true)
 	switch e := err.(type) {
 	case nil:

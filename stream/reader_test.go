@@ -574,7 +574,7 @@ func TestCancelMidRead(t *testing.T) {
 					returned = time.Now()
 					errc <- err
 				}()
-				waitParked(t)
+				waitParked(t, "internal/poll.runtime_pollWait")
 				cancelled := time.Now()
 				cancel()
 				select {
@@ -602,23 +602,6 @@ func TestCancelMidRead(t *testing.T) {
 			})
 		}
 	}
-}
-
-// waitParked returns once some goroutine is blocked in the netpoller (a
-// read or write waiting on a descriptor). It polls a condition, bounded by
-// a deadline; it does not guess at timing.
-func waitParked(t testing.TB) {
-	t.Helper()
-	buf := make([]byte, 1<<20)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		n := runtime.Stack(buf, true)
-		if strings.Contains(string(buf[:n]), "internal/poll.runtime_pollWait") {
-			return
-		}
-		runtime.Gosched()
-	}
-	t.Fatal("no goroutine parked in the netpoller within 5s")
 }
 
 func tcpPair(t testing.TB) (client, server net.Conn) {
@@ -689,7 +672,7 @@ func TestPeerClosesMidReadExactly(t *testing.T) {
 // over the limit while the caller drops the overrun data.
 func TestReadUntilMemoryBounded(t *testing.T) {
 	total := int64(1 << 30)
-	if raceEnabled || testing.Short() {
+	if raceSlowdown > 1 || testing.Short() {
 		total = 64 << 20 // the race detector makes each byte ~10x dearer
 	}
 	ctx := context.Background()

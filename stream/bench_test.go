@@ -1,0 +1,352 @@
+package stream_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/netaio/aio/stream"
+)
+
+// Each benchmark has a sub-benchmark per implementation (impl=aio and the
+// baseline named by the issue), so that one run gives the ratio:
+//
+//	go test -run '^$' -bench . -benchmem -count 6 ./stream/ > bench.txt
+//	benchstat -col /impl bench.txt
+
+var line100 = []byte(strings.Repeat("x", 99) + "\n")
+
+func BenchmarkReadLine(b *testing.B) {
+	ctx := context.Background()
+	data := bytes.Repeat(line100, 41)
+	b.Run("impl=aio", func(b *testing.B) {
+		r := newReader(b, &repeatReader{chunk: data})
+		b.SetBytes(int64(len(line100)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := r.ReadLine(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=bufio", func(b *testing.B) {
+		r := bufio.NewReader(&repeatReader{chunk: data})
+		b.SetBytes(int64(len(line100)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := r.ReadBytes('\n'); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkReadLineView(b *testing.B) {
+	ctx := context.Background()
+	data := bytes.Repeat(line100, 41)
+	nl := []byte("\n")
+	b.Run("impl=aio", func(b *testing.B) {
+		r := newReader(b, &repeatReader{chunk: data})
+		b.SetBytes(int64(len(line100)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := r.ReadSlice(ctx, nl); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=bufio", func(b *testing.B) {
+		r := bufio.NewReader(&repeatReader{chunk: data})
+		b.SetBytes(int64(len(line100)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := r.ReadSlice('\n'); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkRecords is the zero-copy loop: Records against ReadSlice.
+func BenchmarkRecords(b *testing.B) {
+	ctx := context.Background()
+	data := bytes.Repeat(line100, 41)
+	b.Run("impl=aio", func(b *testing.B) {
+		r := newReader(b, &repeatReader{chunk: data})
+		b.SetBytes(int64(len(line100)))
+		b.ReportAllocs()
+		n := 0
+		for _, err := range r.Records(ctx, []byte("\n")) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n++; n >= b.N {
+				break
+			}
+		}
+	})
+	b.Run("impl=bufio", func(b *testing.B) {
+		r := bufio.NewReader(&repeatReader{chunk: data})
+		b.SetBytes(int64(len(line100)))
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := r.ReadSlice('\n'); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkReadExactly1K(b *testing.B) {
+	ctx := context.Background()
+	data := bytes.Repeat([]byte("0123456789abcdef"), 4096)
+	b.Run("impl=aio", func(b *testing.B) {
+		r := newReader(b, &repeatReader{chunk: data})
+		b.SetBytes(1024)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := r.ReadExactly(ctx, 1024); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=bufio", func(b *testing.B) {
+		r := bufio.NewReader(&repeatReader{chunk: data})
+		b.SetBytes(1024)
+		b.ReportAllocs()
+		for b.Loop() {
+			// The baseline allocates its frame too, as ReadExactly does.
+			p := make([]byte, 1024)
+			if _, err := io.ReadFull(r, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkReadUntil4(b *testing.B) {
+	ctx := context.Background()
+	sep := []byte("\r\n\r\n")
+	rec := append(bytes.Repeat([]byte("k"), 1020), sep...)
+	data := bytes.Repeat(rec, 64)
+	b.Run("impl=aio", func(b *testing.B) {
+		r := newReader(b, &repeatReader{chunk: data})
+		b.SetBytes(int64(len(rec)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := r.ReadUntil(ctx, sep); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=aio-records", func(b *testing.B) {
+		r := newReader(b, &repeatReader{chunk: data})
+		b.SetBytes(int64(len(rec)))
+		b.ReportAllocs()
+		n := 0
+		for _, err := range r.Records(ctx, sep) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n++; n >= b.N {
+				break
+			}
+		}
+	})
+	b.Run("impl=bytes.Index", func(b *testing.B) {
+		b.SetBytes(int64(len(rec)))
+		b.ReportAllocs()
+		rest := data
+		for b.Loop() {
+			i := bytes.Index(rest, sep)
+			if i < 0 {
+				rest = data
+				i = bytes.Index(rest, sep)
+			}
+			rest = rest[i+len(sep):]
+		}
+	})
+}
+
+// echoServer runs a goroutine-per-connection echo of 4-byte-length frames,
+// either with aio's Reader and Writer or with a raw net.Conn.
+func echoServer(b *testing.B, useAio bool) (addr string, stop func()) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				if useAio {
+					aioEcho(ctx, c)
+				} else {
+					rawEcho(c)
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String(), func() {
+		ln.Close()
+		cancel()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	}
+}
+
+func aioEcho(ctx context.Context, c net.Conn) {
+	r, w, err := stream.Wrap(c)
+	if err != nil {
+		return
+	}
+	defer w.Close()
+	for {
+		hdr, err := r.ReadExactly(ctx, 4)
+		if err != nil {
+			return
+		}
+		body, err := r.ReadExactly(ctx, int(binary.BigEndian.Uint32(hdr)))
+		if err != nil {
+			return
+		}
+		w.Write(hdr)
+		w.Write(body)
+		if w.Drain(ctx) != nil {
+			return
+		}
+	}
+}
+
+func rawEcho(c net.Conn) {
+	br := bufio.NewReader(c)
+	hdr := make([]byte, 4)
+	for {
+		if _, err := io.ReadFull(br, hdr); err != nil {
+			return
+		}
+		frame := make([]byte, 4+binary.BigEndian.Uint32(hdr))
+		copy(frame, hdr)
+		if _, err := io.ReadFull(br, frame[4:]); err != nil {
+			return
+		}
+		if _, err := c.Write(frame); err != nil {
+			return
+		}
+	}
+}
+
+// BenchmarkEcho: 64 connections, 1 KiB frames, one in flight each.
+func BenchmarkEcho(b *testing.B) {
+	for _, impl := range []string{"aio", "raw"} {
+		b.Run("impl="+impl, func(b *testing.B) {
+			addr, stop := echoServer(b, impl == "aio")
+			defer stop()
+			const conns = 64
+			frame := make([]byte, 1024)
+			binary.BigEndian.PutUint32(frame, 1020)
+			clients := make([]net.Conn, conns)
+			for i := range clients {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer c.Close()
+				clients[i] = c
+			}
+			b.SetBytes(int64(len(frame)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			per := b.N / conns
+			for i, c := range clients {
+				n := per
+				if i < b.N%conns {
+					n++
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					buf := make([]byte, len(frame))
+					for j := 0; j < n; j++ {
+						if _, err := c.Write(frame); err != nil {
+							b.Error(err)
+							return
+						}
+						if _, err := io.ReadFull(c, buf); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+		})
+	}
+}
+
+// BenchmarkBulk: one connection, 64 KiB chunks, Write + Drain against a
+// plain conn.Write; the peer discards.
+func BenchmarkBulk(b *testing.B) {
+	ctx := context.Background()
+	chunk := make([]byte, 64<<10)
+	for _, impl := range []string{"aio", "raw"} {
+		b.Run("impl="+impl, func(b *testing.B) {
+			c, s := tcpPair(b)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				io.Copy(io.Discard, s)
+			}()
+			b.SetBytes(int64(len(chunk)))
+			b.ReportAllocs()
+			if impl == "aio" {
+				_, w, err := stream.Wrap(c)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for b.Loop() {
+					w.Write(chunk)
+					if err := w.Drain(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+				w.Close()
+				w.WaitClosed(ctx)
+			} else {
+				for b.Loop() {
+					if _, err := c.Write(chunk); err != nil {
+						b.Fatal(err)
+					}
+				}
+				c.Close()
+			}
+			<-done
+		})
+	}
+}
