@@ -176,7 +176,7 @@ func BenchmarkReadUntil4(b *testing.B) {
 
 // echoServer runs a goroutine-per-connection echo of 4-byte-length frames,
 // either with aio's Reader and Writer or with a raw net.Conn.
-func echoServer(b *testing.B, useAio bool) (addr string, stop func()) {
+func echoServer(b *testing.B, impl string) (addr string, stop func()) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -200,9 +200,12 @@ func echoServer(b *testing.B, useAio bool) (addr string, stop func()) {
 			go func() {
 				defer wg.Done()
 				defer c.Close()
-				if useAio {
+				switch impl {
+				case "aio":
 					aioEcho(ctx, c)
-				} else {
+				case "aio-view":
+					aioEchoView(ctx, c)
+				default:
 					rawEcho(c)
 				}
 			}()
@@ -235,9 +238,30 @@ func aioEcho(ctx context.Context, c net.Conn) {
 		if err != nil {
 			return
 		}
-		w.Write(hdr)
-		w.Write(body)
-		if w.Drain(ctx) != nil {
+		if w.WriteLines(hdr, body) != nil || w.Drain(ctx) != nil {
+			return
+		}
+	}
+}
+
+// aioEchoView is the zero-copy echo: Peek the header, take the frame as a
+// view, write it (Write copies what the socket does not take at once).
+func aioEchoView(ctx context.Context, c net.Conn) {
+	r, w, err := stream.Wrap(c)
+	if err != nil {
+		return
+	}
+	defer w.Close()
+	for {
+		hdr, err := r.Peek(ctx, 4)
+		if err != nil {
+			return
+		}
+		frame, err := r.Next(ctx, 4+int(binary.BigEndian.Uint32(hdr)))
+		if err != nil {
+			return
+		}
+		if _, err := w.Write(frame); err != nil || w.Drain(ctx) != nil {
 			return
 		}
 	}
@@ -263,9 +287,9 @@ func rawEcho(c net.Conn) {
 
 // BenchmarkEcho: 64 connections, 1 KiB frames, one in flight each.
 func BenchmarkEcho(b *testing.B) {
-	for _, impl := range []string{"aio", "raw"} {
+	for _, impl := range []string{"aio", "aio-view", "raw"} {
 		b.Run("impl="+impl, func(b *testing.B) {
-			addr, stop := echoServer(b, impl == "aio")
+			addr, stop := echoServer(b, impl)
 			defer stop()
 			const conns = 64
 			frame := make([]byte, 1024)

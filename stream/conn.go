@@ -83,9 +83,10 @@ func Wrap(conn net.Conn, opts ...Option) (*Reader, *Writer, error) {
 }
 
 func wrap(conn net.Conn, c *config) (*Reader, *Writer) {
-	r := newReader(conn, c.limit)
 	w := newWriter(conn, c)
-	r.peer, w.peer = w, r
+	r := &Reader{limit: c.limit, peer: w}
+	r.setSource(conn) // after peer: a paired Reader keeps its ctx registration
+	w.peer = r
 	return r, w
 }
 

@@ -86,9 +86,15 @@ func newReader(src io.Reader, limit int) *Reader {
 	return r
 }
 
+// setSource reads from src from now on. A Reader paired with a Writer keeps
+// its registration with a ctx between calls (see ctxio.Guard); the Writer
+// releases it when it closes.
 func (r *Reader) setSource(src io.Reader) {
+	if r.guard != nil {
+		r.guard.Release()
+	}
 	r.src = src
-	r.guard = ctxio.ForRead(src)
+	r.guard = ctxio.ForRead(src, r.peer != nil)
 	r.raw = rawConnOf(src)
 	if r.raw != nil && r.rawFn == nil {
 		r.rawFn = r.readRaw

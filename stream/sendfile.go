@@ -55,7 +55,7 @@ func sendFile(ctx context.Context, dst io.Writer, f *os.File, offset, count int6
 	if count > 0 {
 		src = io.LimitReader(f, count)
 	}
-	g := ctxio.ForWrite(dst)
+	g := ctxio.ForWrite(dst, false)
 	if err := g.Begin(ctx); err != nil {
 		return 0, err
 	}

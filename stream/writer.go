@@ -304,6 +304,9 @@ func (w *Writer) settleLocked() {
 
 func (w *Writer) closeLocked() {
 	w.closed = true
+	if w.peer != nil {
+		w.peer.guard.Release() // the Reader's ctx registration dies with the connection
+	}
 	if c, ok := w.dst.(io.Closer); ok {
 		if _, isFile := w.dst.(*os.File); !(isFile && w.eofDone) { // WriteEOF closed the file
 			w.closeErr = c.Close()

@@ -22,15 +22,26 @@ import (
 // after it. The zero Guard is valid and guards nothing: Begin only reports a
 // context that has already ended.
 //
-// Clearing the deadline in End means a deadline the caller set on the
-// connection by hand does not survive a cancelled call.
+// Registering with context.AfterFunc costs two allocations and a lock of
+// the context; a Guard made with keep set keeps its registration between
+// calls made under the same context (the same Done channel), so a loop of
+// reads under one ctx pays that once. Such a Guard must be Released when
+// its connection is done with, or the registration lives as long as the
+// context.
+//
+// Clearing the deadline when a registration is dropped means a deadline the
+// caller set on the connection by hand does not survive a cancelled call.
 type Guard struct {
 	set    func(time.Time) error
 	expire func()
-	stop   func() bool
+	keep   bool
+
+	mu   sync.Mutex
+	done <-chan struct{} // Done of the registered context, nil if none
+	stop func() bool
 	// fired counts the expire call that stop could no longer prevent, so
-	// End can wait for it: clearing the deadline before expire has set it
-	// would leave a stale deadline that fails the next call.
+	// a drop can wait for it: clearing the deadline before expire has set
+	// it would leave a stale deadline that fails the next call.
 	fired sync.WaitGroup
 }
 
@@ -43,27 +54,27 @@ type writeDeadliner interface{ SetWriteDeadline(time.Time) error }
 var past = time.Unix(1, 0)
 
 // ForRead returns a Guard for reads from x, or the zero Guard if x has no
-// SetReadDeadline.
-func ForRead(x any) *Guard {
+// SetReadDeadline. keep: see Guard.
+func ForRead(x any, keep bool) *Guard {
 	d, ok := x.(readDeadliner)
 	if !ok {
 		return &Guard{}
 	}
-	return newGuard(d.SetReadDeadline)
+	return newGuard(d.SetReadDeadline, keep)
 }
 
 // ForWrite returns a Guard for writes to x, or the zero Guard if x has no
-// SetWriteDeadline.
-func ForWrite(x any) *Guard {
+// SetWriteDeadline. keep: see Guard.
+func ForWrite(x any, keep bool) *Guard {
 	d, ok := x.(writeDeadliner)
 	if !ok {
 		return &Guard{}
 	}
-	return newGuard(d.SetWriteDeadline)
+	return newGuard(d.SetWriteDeadline, keep)
 }
 
-func newGuard(set func(time.Time) error) *Guard {
-	g := &Guard{set: set}
+func newGuard(set func(time.Time) error, keep bool) *Guard {
+	g := &Guard{set: set, keep: keep}
 	// A method value is a closure: make it once, not on every Begin.
 	g.expire = g.onExpire
 	return g
@@ -85,11 +96,21 @@ func (g *Guard) Begin(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if g.set == nil || ctx.Done() == nil {
+	if g.set == nil {
 		return nil
 	}
-	g.fired.Add(1)
-	g.stop = context.AfterFunc(ctx, g.expire)
+	done := ctx.Done()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if done != nil && done == g.done {
+		return nil // kept from an earlier call under the same ctx
+	}
+	g.dropLocked()
+	if done != nil {
+		g.fired.Add(1)
+		g.done = done
+		g.stop = context.AfterFunc(ctx, g.expire)
+	}
 	return nil
 }
 
@@ -98,19 +119,46 @@ func (g *Guard) Begin(ctx context.Context) error {
 // otherwise err unchanged (nil included: a call that completed while ctx was
 // ending keeps its result).
 func (g *Guard) End(ctx context.Context, err error) error {
-	stop := g.stop
-	if stop == nil {
+	if g.set == nil {
 		return err
 	}
-	g.stop = nil
-	if stop() {
-		g.fired.Done()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stop == nil {
 		return err
 	}
-	g.fired.Wait()
-	_ = g.set(time.Time{})
-	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
-		return ctx.Err()
+	cerr := ctx.Err()
+	if g.keep && cerr == nil {
+		// ctx has not ended, so expire has not run; keep the registration
+		// for the next call.
+		return err
+	}
+	g.dropLocked()
+	if err != nil && cerr != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		return cerr
 	}
 	return err
+}
+
+// Release drops a kept registration. The Guard remains usable.
+func (g *Guard) Release() {
+	if g.set == nil {
+		return
+	}
+	g.mu.Lock()
+	g.dropLocked()
+	g.mu.Unlock()
+}
+
+func (g *Guard) dropLocked() {
+	if g.stop == nil {
+		return
+	}
+	if g.stop() {
+		g.fired.Done()
+	} else {
+		g.fired.Wait()
+		_ = g.set(time.Time{})
+	}
+	g.stop, g.done = nil, nil
 }

@@ -89,7 +89,7 @@ func TestReadCancelledPromptlyAndNothingLost(t *testing.T) {
 	for name, mk := range sources {
 		t.Run(name, func(t *testing.T) {
 			r, w := mk(t)
-			g := ctxio.ForRead(r)
+			g := ctxio.ForRead(r, false)
 			if !g.CanInterrupt() {
 				t.Fatalf("CanInterrupt() = false for %T", r)
 			}
@@ -139,7 +139,7 @@ func TestReadCancelledPromptlyAndNothingLost(t *testing.T) {
 
 func TestReadBlockedThenCancelled(t *testing.T) {
 	c, s := tcpPair(t)
-	g := ctxio.ForRead(c)
+	g := ctxio.ForRead(c, false)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	started := make(chan struct{})
@@ -182,7 +182,7 @@ func TestResultKeptWhenCancelRacesCompletion(t *testing.T) {
 	// Data is already there, so the read completes; cancel races with it.
 	// Whichever wins, a successful read keeps its bytes.
 	c, s := tcpPair(t)
-	g := ctxio.ForRead(c)
+	g := ctxio.ForRead(c, false)
 	var got []byte
 	for i := 0; i < 200; i++ {
 		if _, err := s.Write([]byte{byte(i)}); err != nil {
@@ -218,7 +218,7 @@ func TestEndedContextDoesNotStartCall(t *testing.T) {
 	c, _ := tcpPair(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	for _, g := range []*ctxio.Guard{ctxio.ForRead(c), ctxio.ForWrite(c), ctxio.ForRead(struct{}{})} {
+	for _, g := range []*ctxio.Guard{ctxio.ForRead(c, false), ctxio.ForWrite(c, false), ctxio.ForRead(struct{}{}, false)} {
 		if err := g.Begin(ctx); !errors.Is(err, context.Canceled) {
 			t.Errorf("Begin on ended ctx = %v, want context.Canceled", err)
 		}
@@ -226,7 +226,7 @@ func TestEndedContextDoesNotStartCall(t *testing.T) {
 }
 
 func TestZeroGuardPassesErrorsThrough(t *testing.T) {
-	g := ctxio.ForRead(struct{}{})
+	g := ctxio.ForRead(struct{}{}, false)
 	if g.CanInterrupt() {
 		t.Fatal("CanInterrupt() = true for a value without deadlines")
 	}
@@ -242,7 +242,7 @@ func TestZeroGuardPassesErrorsThrough(t *testing.T) {
 
 func TestWriteCancelled(t *testing.T) {
 	c, _ := tcpPair(t) // the peer never reads
-	g := ctxio.ForWrite(c)
+	g := ctxio.ForWrite(c, false)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -265,5 +265,67 @@ func TestWriteCancelled(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("write not woken within 5s")
+	}
+}
+
+func TestKeptRegistration(t *testing.T) {
+	c, s := tcpPair(t)
+	g := ctxio.ForRead(c, true)
+	defer g.Release()
+	ctx, cancel := context.WithCancel(context.Background())
+	buf := make([]byte, 1)
+	x := []byte("x")
+	// Reads under one ctx reuse the registration: no allocation per call.
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := s.Write(x); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := guardedRead(ctx, g, c, buf); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocs per guarded read under one ctx, want 0", allocs)
+	}
+	// ctx ends between calls: the next call under it fails at once ...
+	cancel()
+	if _, err := guardedRead(ctx, g, c, buf); !errors.Is(err, context.Canceled) {
+		t.Fatalf("read under the ended ctx: %v, want context.Canceled", err)
+	}
+	// ... and a call under another ctx, or none, is not hit by the stale
+	// deadline the ended ctx set.
+	if _, err := s.Write([]byte("yz")); err != nil {
+		t.Fatal(err)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	if n, err := guardedRead(ctx2, g, c, buf); n != 1 || err != nil || buf[0] != 'y' {
+		t.Fatalf("read under a new ctx: (%d, %v, %q)", n, err, buf[0])
+	}
+	if n, err := guardedRead(context.Background(), g, c, buf); n != 1 || err != nil || buf[0] != 'z' {
+		t.Fatalf("read under Background: (%d, %v, %q)", n, err, buf[0])
+	}
+	// A kept registration still wakes a blocked read.
+	ctx3, cancel3 := context.WithCancel(context.Background())
+	if _, err := s.Write([]byte("w")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := guardedRead(ctx3, g, c, buf); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := guardedRead(ctx3, g, c, buf)
+		done <- err
+	}()
+	waitParked(t)
+	cancel3()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("got %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("kept registration did not wake the read")
 	}
 }
