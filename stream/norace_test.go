@@ -2,4 +2,8 @@
 
 package stream_test
 
-const raceEnabled = false
+// See race_test.go.
+const (
+	raceSlowdown = 1
+	bulkSize     = 8 << 20
+)
