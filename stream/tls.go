@@ -56,10 +56,18 @@ func (w *Writer) StartTLS(ctx context.Context, cfg *tls.Config, server bool) err
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.aborted {
+		// Abort closed the connection under the handshake (and woke it):
+		// the Writer is done, whatever the handshake said.
+		w.sending = false
+		return ErrClosed
+	}
 	if err != nil {
 		r.err = err
 		w.failLocked(err)
-		w.closing = true
+		if !w.closing {
+			w.closing, w.closedErr = true, err
+		}
 		w.sending = false
 		w.closeLocked()
 		return err

@@ -58,7 +58,10 @@ type Writer struct {
 	sending  bool
 	hold     bool // the peer Reader holds unread input
 	err      error
-	closing  bool // Close or Abort called
+	closing  bool // Close or Abort called, or StartTLS failed
+	// closedErr is what calls return once closing: ErrClosed, or the
+	// error of the failed StartTLS that closed the connection.
+	closedErr error
 	aborted  bool
 	eof      bool // WriteEOF called
 	eofDone  bool
@@ -102,7 +105,7 @@ func newWriter(dst io.Writer, c *config) *Writer {
 func (w *Writer) writableLocked() error {
 	switch {
 	case w.closing:
-		return ErrClosed
+		return w.closedErr
 	case w.err != nil:
 		return w.err
 	case w.eof:
@@ -382,7 +385,7 @@ func (w *Writer) Drain(ctx context.Context) error {
 
 func (w *Writer) drainableLocked() error {
 	if w.closing {
-		return ErrClosed
+		return w.closedErr
 	}
 	return w.err
 }
@@ -482,7 +485,7 @@ func (w *Writer) Close() error {
 	if w.closing {
 		return nil
 	}
-	w.closing = true
+	w.closing, w.closedErr = true, ErrClosed
 	w.notifyLocked()
 	if !w.sending && len(w.q) > 0 && w.err == nil {
 		w.sendLocked()
@@ -501,7 +504,10 @@ func (w *Writer) Abort() error {
 	if w.closed {
 		return nil
 	}
-	w.closing, w.aborted = true, true
+	if !w.closing {
+		w.closing, w.closedErr = true, ErrClosed
+	}
+	w.aborted = true
 	putChunk(w.q)
 	w.q = nil
 	w.closeLocked()
