@@ -55,22 +55,22 @@ type Writer struct {
 	inflight int      // bytes handed to dst and not yet returned
 	// sending means some goroutine owns dst: a Write trying the socket, the
 	// flush goroutine, SendFile or StartTLS. Only the owner writes to dst.
-	sending  bool
-	hold     bool // the peer Reader holds unread input
-	err      error
-	closing  bool // Close or Abort called, or StartTLS failed
+	sending bool
+	hold    bool // the peer Reader holds unread input
+	err     error
+	closing bool // Close or Abort called, or StartTLS failed
 	// closedErr is what calls return once closing: ErrClosed, or the
 	// error of the failed StartTLS that closed the connection.
 	closedErr error
-	aborted  bool
-	eof      bool // WriteEOF called
-	eofDone  bool
-	closed   bool
-	done     chan struct{} // closed when dst is closed
-	changed  chan struct{} // closed and cleared at every change a waiter may want
-	high     int
-	low      int
-	closeErr error
+	aborted   bool
+	eof       bool // WriteEOF called
+	eofDone   bool
+	closed    bool
+	done      chan struct{} // closed when dst is closed
+	changed   chan struct{} // closed and cleared at every change a waiter may want
+	high      int
+	low       int
+	closeErr  error
 }
 
 // NewWriter returns a Writer to w. It accepts the option
