@@ -89,7 +89,7 @@ func NewPriority[T any](maxsize int, less func(a, b T) bool) *Queue[T] {
 // waits becomes, shut down. Blocked putters are served in arrival order.
 func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	done := ctx.Done()
-	q.mu.Lock()
+	q.lock()
 	if done != nil {
 		select {
 		case <-done:
@@ -123,7 +123,7 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 		return err
 	case <-done:
 	}
-	q.mu.Lock()
+	q.lock()
 	if !w.done {
 		// Still waiting, so v is not in the queue: withdraw.
 		q.putters.remove(w)
@@ -148,7 +148,7 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 // ErrShutdown if the queue is shut down, ErrFull if it holds maxsize items,
 // and nil otherwise.
 func (q *Queue[T]) TryPut(v T) error {
-	q.mu.Lock()
+	q.lock()
 	if q.shutdown {
 		q.mu.Unlock()
 		return ErrShutdown
@@ -173,7 +173,7 @@ func (q *Queue[T]) TryPut(v T) error {
 func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	var zero T
 	done := ctx.Done()
-	q.mu.Lock()
+	q.lock()
 	if done != nil {
 		select {
 		case <-done:
@@ -203,7 +203,7 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 		return v, err
 	case <-done:
 	}
-	q.mu.Lock()
+	q.lock()
 	if !w.done {
 		// No item was handed to us, and none will be once we are off the
 		// list: the queue is exactly as a Get that never ran would leave it.
@@ -229,7 +229,7 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 // blocking. Otherwise it returns ErrShutdown if the queue is shut down and
 // ErrEmpty if not.
 func (q *Queue[T]) TryGet() (T, error) {
-	q.mu.Lock()
+	q.lock()
 	if q.size() > 0 {
 		v := q.remove()
 		q.mu.Unlock()
@@ -249,7 +249,7 @@ func (q *Queue[T]) TryGet() (T, error) {
 // to zero, every Join returns. TaskDone returns ErrTaskDone, and changes
 // nothing, if no item is unfinished.
 func (q *Queue[T]) TaskDone() error {
-	q.mu.Lock()
+	q.lock()
 	if q.unfinished <= 0 {
 		q.mu.Unlock()
 		return ErrTaskDone
@@ -268,7 +268,7 @@ func (q *Queue[T]) TaskDone() error {
 // while Join waits is counted, since Put updates the count in the same
 // critical section as it inserts.
 func (q *Queue[T]) Join(ctx context.Context) error {
-	q.mu.Lock()
+	q.lock()
 	if q.unfinished == 0 {
 		q.mu.Unlock()
 		return nil
@@ -304,7 +304,7 @@ func (q *Queue[T]) Join(ctx context.Context) error {
 // further effect, except that a later call with immediate set empties the
 // queue again.
 func (q *Queue[T]) Shutdown(immediate bool) {
-	q.mu.Lock()
+	q.lock()
 	defer q.mu.Unlock()
 	q.shutdown = true
 	if immediate {
@@ -350,7 +350,7 @@ func (q *Queue[T]) All(ctx context.Context) iter.Seq[T] {
 
 // Len returns the number of items in the queue.
 func (q *Queue[T]) Len() int {
-	q.mu.Lock()
+	q.lock()
 	n := q.size()
 	q.mu.Unlock()
 	return n
@@ -370,6 +370,28 @@ func (q *Queue[T]) Empty() bool {
 // An unbounded queue is never full.
 func (q *Queue[T]) Full() bool {
 	return q.maxsize > 0 && q.Len() >= q.maxsize
+}
+
+// lockSpins is how many times lock retries TryLock before it blocks.
+const lockSpins = 64
+
+// lock acquires q.mu, retrying TryLock a bounded number of times before
+// blocking in Lock. The queue's critical sections last tens of nanoseconds,
+// but sync.Mutex does not spin while other goroutines wait to run on the
+// caller's P, which is the usual state of a busy producer/consumer program:
+// it parks the goroutine, and once a parked one has waited a millisecond it
+// hands the lock over, a goroutine switch per operation. Spinning briefly
+// keeps goroutines off that path; with 4 producers and 4 consumers on 2
+// CPUs shared with a busy process, it halves the time per item (see
+// BenchmarkProdCons). TryLock fails while the mutex hands over, so spinning
+// never overtakes a goroutine the mutex has promised the lock to.
+func (q *Queue[T]) lock() {
+	for range lockSpins {
+		if q.mu.TryLock() {
+			return
+		}
+	}
+	q.mu.Lock()
 }
 
 // size returns the number of items; q.mu must be held.
