@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 var (
@@ -43,33 +44,54 @@ func orBackground(ctx context.Context) context.Context {
 // that, and every waiter sees the same pair. The zero Future is not usable;
 // futures come only from Go and Submit.
 type Future[T any] struct {
-	node // a Pool's queue links; unused by Go
+	node // a Pool's view of the work; unused by Go
 
-	done   chan struct{}           // closed once val and err are final
-	ctx    context.Context         // the ctx the work runs with
-	cancel context.CancelCauseFunc // cancels ctx; nil for futures failed at birth
+	state atomic.Uint32 // pending, then complete; val and err are final once complete
+	mu    sync.Mutex
+	done  chan struct{} // made on demand by Done while pending; guarded by mu
+	cbs   *callback     // pending callbacks, a list in registration order; guarded by mu
+	val   T
+	err   error
+	seq   uint64 // place in the order of all completions; set with val
+
+	wctx   workCtx // the ctx the work runs with; its parent is nil for futures failed at birth
 	fn     func(context.Context) (T, error)
 	pool   *Pool       // the pool that runs fn, nil for Go
 	unhook func() bool // stops the AfterFunc watching the submitter's ctx
-
-	mu       sync.Mutex
-	finished bool
-	cbs      []*callback // pending OnDone functions, in registration order
-	val      T
-	err      error
 }
 
-type callback struct{ fn func() }
+const (
+	pending uint32 = iota
+	complete
+)
+
+// completions numbers completed futures in the order they completed, so
+// that AsCompleted can order those that completed before it looked.
+var completions atomic.Uint64
+
+// closedChan is the Done channel of futures that completed before anybody
+// asked for one, which saves making a channel per future.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+type callback struct {
+	fn    func()
+	early bool // run before f is published as complete; see finish
+	next  *callback
+}
 
 func newFuture[T any](ctx context.Context, fn func(context.Context) (T, error)) *Future[T] {
-	f := &Future[T]{done: make(chan struct{}), fn: fn}
-	f.ctx, f.cancel = context.WithCancelCause(ctx)
+	f := &Future[T]{fn: fn}
+	f.wctx.parent = ctx
 	return f
 }
 
 // failed returns a future that is already done with err.
 func failed[T any](err error) *Future[T] {
-	f := &Future[T]{done: make(chan struct{})}
+	f := &Future[T]{}
 	var zero T
 	f.finish(zero, err)
 	return f
@@ -103,12 +125,12 @@ func Go[T any](ctx context.Context, fn func(context.Context) (T, error)) *Future
 func (f *Future[T]) run() {
 	fn := f.fn
 	f.fn = nil // let the closure be collected while f lives on
-	if err := f.ctx.Err(); err != nil {
+	if err := f.wctx.Err(); err != nil {
 		var zero T
 		f.finish(zero, err)
 		return
 	}
-	v, err := callSafely(f.ctx, fn, f.fail)
+	v, err := callSafely(context.Context(&f.wctx), fn, f.fail)
 	f.finish(v, err)
 }
 
@@ -122,51 +144,80 @@ func (f *Future[T]) fail(err error) {
 // work's ctx and runs the OnDone functions. It reports whether it completed f.
 func (f *Future[T]) finish(v T, err error) bool {
 	f.mu.Lock()
-	if f.finished {
+	if f.state.Load() == complete {
 		f.mu.Unlock()
 		return false
 	}
 	f.val, f.err = v, err
-	f.finished = true
-	cbs := f.cbs
+	f.seq = completions.Add(1)
+	// The combinators hear of the completion before anyone can see it, so
+	// that a future completed because of another one is always reported
+	// after it (in AsCompleted, say). Their functions only make a
+	// non-blocking send; the receiver reads val and err, which that send
+	// publishes, and waits on Done before it looks at the state.
+	for cb := f.cbs; cb != nil; cb = cb.next {
+		if cb.early {
+			cb.fn()
+		}
+	}
+	f.state.Store(complete) // publishes val and err to lock-free readers
+	done, cbs := f.done, f.cbs
 	f.cbs = nil
 	f.mu.Unlock()
 
-	close(f.done)
-	if f.cancel != nil {
-		f.cancel(nil) // the work is over; release what its ctx holds
+	if done != nil {
+		close(done)
+	}
+	if f.wctx.parent != nil {
+		f.wctx.cancel(nil) // the work is over; release what its ctx holds
 	}
 	if f.unhook != nil {
 		f.unhook()
 	}
-	for _, cb := range cbs {
-		cb.fn()
+	for cb := cbs; cb != nil; cb = cb.next {
+		if !cb.early {
+			cb.fn()
+		}
 	}
 	return true
 }
 
+// completed reports whether f is complete; once it returns true, f.val and
+// f.err may be read without the lock.
+func (f *Future[T]) completed() bool { return f.state.Load() == complete }
+
 // Done returns a channel that is closed when f completes, for use in select.
-func (f *Future[T]) Done() <-chan struct{} { return f.done }
+func (f *Future[T]) Done() <-chan struct{} {
+	if f.completed() {
+		return closedChan
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.done == nil {
+		if f.state.Load() == complete {
+			return closedChan
+		}
+		f.done = make(chan struct{})
+	}
+	return f.done
+}
 
 // Wait blocks until f completes or ctx is done. If f completes, Wait returns
 // its value and error. Otherwise it returns the zero value and ctx.Err(); f
 // is not affected, because ctx bounds only this wait (compare Cancel). If
 // both happen at once, the outcome of f wins. A nil ctx waits without bound.
 func (f *Future[T]) Wait(ctx context.Context) (T, error) {
-	select {
-	case <-f.done:
+	if f.completed() {
 		return f.val, f.err
-	default:
 	}
+	done := f.Done()
 	ctx = orBackground(ctx)
 	select {
-	case <-f.done:
+	case <-done:
 		return f.val, f.err
 	case <-ctx.Done():
-		select {
-		case <-f.done:
+		if f.completed() {
 			return f.val, f.err
-		default:
 		}
 		var zero T
 		return zero, ctx.Err()
@@ -176,24 +227,20 @@ func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 // Result returns f's value and error without blocking. While f is pending
 // it returns the zero value and ErrNotDone.
 func (f *Future[T]) Result() (T, error) {
-	select {
-	case <-f.done:
+	if f.completed() {
 		return f.val, f.err
-	default:
-		var zero T
-		return zero, ErrNotDone
 	}
+	var zero T
+	return zero, ErrNotDone
 }
 
 // Err returns nil while f is pending or if it succeeded, and its error once
 // it failed: the same convention as context.Context.Err.
 func (f *Future[T]) Err() error {
-	select {
-	case <-f.done:
+	if f.completed() {
 		return f.err
-	default:
-		return nil
 	}
+	return nil
 }
 
 // Cancel asks the work to stop by cancelling the ctx it runs with, and
@@ -203,10 +250,10 @@ func (f *Future[T]) Err() error {
 // anyway, that value is f's outcome, as an asyncio task may swallow
 // CancelledError. Cancel on a completed future does nothing.
 func (f *Future[T]) Cancel() {
-	if f.cancel == nil {
+	if f.wctx.parent == nil {
 		return
 	}
-	f.cancel(nil)
+	f.wctx.cancel(nil)
 	if f.pool != nil {
 		f.pool.drop(&f.node, context.Canceled)
 	}
@@ -235,27 +282,36 @@ func (f *Future[T]) OnDone(fn func(value T, err error)) (stop func() bool) {
 	if fn == nil {
 		return func() bool { return false }
 	}
-	return f.subscribe(func() { fn(f.val, f.err) })
+	return f.addCallback(func() { fn(f.val, f.err) }, false)
 }
 
-// subscribe is OnDone without the outcome; the combinators use it to learn
-// of completions without a goroutine per future.
+// subscribe is how the combinators learn of completions without a goroutine
+// per future. fn must not block: it runs with f.mu held, before f is
+// published as complete (see finish), or at once if f is complete already.
 func (f *Future[T]) subscribe(fn func()) (stop func() bool) {
+	return f.addCallback(fn, true)
+}
+
+func (f *Future[T]) addCallback(fn func(), early bool) (stop func() bool) {
 	f.mu.Lock()
-	if f.finished {
+	if f.state.Load() == complete {
 		f.mu.Unlock()
 		fn()
 		return func() bool { return false }
 	}
-	cb := &callback{fn: fn}
-	f.cbs = append(f.cbs, cb)
+	cb := &callback{fn: fn, early: early}
+	last := &f.cbs
+	for *last != nil {
+		last = &(*last).next
+	}
+	*last = cb
 	f.mu.Unlock()
 	return func() bool {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		for i, c := range f.cbs {
-			if c == cb {
-				f.cbs = append(f.cbs[:i], f.cbs[i+1:]...)
+		for p := &f.cbs; *p != nil; p = &(*p).next {
+			if *p == cb {
+				*p = cb.next
 				return true
 			}
 		}

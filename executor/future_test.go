@@ -215,9 +215,7 @@ func TestPanicErrorUnwrap(t *testing.T) {
 		t.Fatalf("errors.Is(%v, errBoom) = false", err)
 	}
 	g := executor.Go(ctx, func(context.Context) (int, error) {
-		var m map[string]int
-		m["x"] = 1 // a runtime error
-		return 0, nil
+		return outOfRange(3), nil // a runtime error
 	})
 	_, err = g.Wait(ctx)
 	var re runtime.Error
@@ -247,12 +245,12 @@ func TestGoBadInput(t *testing.T) {
 		t.Fatalf("Go(nil fn) err = %v, want ErrInvalid", err)
 	}
 	//lint:ignore SA1012 a nil ctx is documented to mean Background
-	g := executor.Go(nil, value(3)) //nolint:staticcheck
+	g := executor.Go(nil, value(3))
 	if v, err := g.Wait(ctx); v != 3 || err != nil {
 		t.Fatalf("Go(nil ctx) = %v, %v, want 3, nil", v, err)
 	}
 	//lint:ignore SA1012 a nil ctx is documented to wait without bound
-	if v, err := g.Wait(nil); v != 3 || err != nil { //nolint:staticcheck
+	if v, err := g.Wait(nil); v != 3 || err != nil {
 		t.Fatalf("Wait(nil) = %v, %v, want 3, nil", v, err)
 	}
 	f.Cancel() // no-op, no panic
@@ -351,4 +349,9 @@ func TestOnDoneNil(t *testing.T) {
 	if _, err := f.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// outOfRange panics with a runtime error for i >= 3.
+func outOfRange(i int) int {
+	return []int{1, 2, 3}[i]
 }

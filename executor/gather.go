@@ -9,12 +9,12 @@ type Result[T any] struct {
 	Err   error
 }
 
-// completions subscribes to every future and returns a channel that
+// watch subscribes to every future and returns a channel that
 // receives the index of each one as it completes, in completion order
 // (futures already complete come first, in argument order), and a function
 // that unsubscribes from those still pending. The channel has room for every
 // index, so a completing future never blocks on it.
-func completions[T any](fs []*Future[T]) (<-chan int, func()) {
+func watch[T any](fs []*Future[T]) (<-chan int, func()) {
 	ch := make(chan int, len(fs))
 	stops := make([]func() bool, len(fs))
 	for i, f := range fs {
@@ -24,16 +24,6 @@ func completions[T any](fs []*Future[T]) (<-chan int, func()) {
 		for _, stop := range stops {
 			stop()
 		}
-	}
-}
-
-// isDone reports whether done is closed, without blocking.
-func isDone(done <-chan struct{}) bool {
-	select {
-	case <-done:
-		return true
-	default:
-		return false
 	}
 }
 
@@ -75,7 +65,7 @@ func Gather[T any](ctx context.Context, fs ...*Future[T]) ([]T, error) {
 		return nil, err
 	}
 	ctx = orBackground(ctx)
-	ch, unsubscribe := completions(fs)
+	ch, unsubscribe := watch(fs)
 	defer unsubscribe()
 
 	// fail ends Gather with err, cancelling whatever is still pending.
@@ -128,7 +118,7 @@ func GatherAll[T any](ctx context.Context, fs ...*Future[T]) []Result[T] {
 		live = append(live, f)
 		index = append(index, i)
 	}
-	ch, unsubscribe := completions(live)
+	ch, unsubscribe := watch(live)
 	defer unsubscribe()
 
 	seen := make([]bool, len(live))
@@ -145,7 +135,7 @@ func GatherAll[T any](ctx context.Context, fs ...*Future[T]) []Result[T] {
 					if seen[k] {
 						continue
 					}
-					if isDone(f.done) {
+					if f.completed() {
 						res[index[k]] = Result[T]{Value: f.val, Err: f.err}
 						continue
 					}

@@ -340,7 +340,8 @@ func TestGroupZeroValue(t *testing.T) {
 }
 
 func TestGroupBadInputAndGoexit(t *testing.T) {
-	g, _ := executor.NewGroup(nil) //nolint:staticcheck // nil means Background
+	//lint:ignore SA1012 a nil ctx is documented to mean Background
+	g, _ := executor.NewGroup(nil)
 	g.Go(nil)
 	if err := g.Wait(); !errors.Is(err, executor.ErrInvalid) {
 		t.Fatalf("Wait = %v, want ErrInvalid", err)

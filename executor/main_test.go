@@ -49,8 +49,8 @@ func notDone(t testing.TB, ch <-chan struct{}, what string) {
 // gate is a channel-based latch: fns block on Wait until Open.
 type gate chan struct{}
 
-func newGate() gate   { return make(gate) }
-func (g gate) Open()  { close(g) }
+func newGate() gate               { return make(gate) }
+func (g gate) Open()              { close(g) }
 func (g gate) C() <-chan struct{} { return g }
 
 // block returns work that signals started, then blocks until its ctx ends

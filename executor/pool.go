@@ -4,41 +4,72 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // A Pool runs submitted functions on at most a fixed number of goroutines,
-// in the order they were submitted: the executor of loop.run_in_executor, a
-// concurrent.futures.ThreadPoolExecutor. Use it to bound how much blocking
-// or CPU-heavy work runs at once; to merely run something off the caller's
-// goroutine, Go is enough. Go has no GIL, so a Pool serves CPU-bound work as
-// ProcessPoolExecutor would in Python.
+// starting them in the order they were submitted: the executor of
+// loop.run_in_executor, a concurrent.futures.ThreadPoolExecutor. Use it to
+// bound how much blocking or CPU-heavy work runs at once; to merely run
+// something off the caller's goroutine, Go is enough. Go has no GIL, so a
+// Pool serves CPU-bound work as ProcessPoolExecutor would in Python.
 //
 // Workers start as work arrives, up to the limit, and wait for more work
-// until Shutdown; the queue of work not yet started has no bound, so Submit
+// until Shutdown. The queue of work not yet started has no bound, so Submit
 // never blocks. A Pool must not be copied after first use.
 //
 // The zero Pool is ready to use and runs up to runtime.GOMAXPROCS(0)
 // functions at a time.
 type Pool struct {
-	mu      sync.Mutex
-	cond    sync.Cond // idle workers wait here; L is &mu
-	workers int       // the most functions run at once
-	running int       // live worker goroutines
-	idle    int       // workers in cond.Wait that no Signal has claimed
-	queued  node      // sentinel of the FIFO of work not yet started
-	active  node      // sentinel of the work being run
-	closed  bool      // Shutdown has begun
-	exited  chan struct{}
-	gone    bool // exited is closed
+	once    sync.Once
+	workers int32 // the most functions run at once
+
+	// Work not yet started waits in jobs, a buffered channel, which is
+	// what hand-written Go pools use and about as cheap as a queue gets.
+	// When jobs is full, later work waits in overflow, in order, and
+	// workers move it into jobs as room appears; so a Submit never blocks.
+	jobs     chan *node
+	overflow []*node      // guarded by mu; overflow[head:] are waiting
+	head     int          // guarded by mu
+	spilled  atomic.Int32 // len(overflow) - head, readable without mu
+
+	// gate orders Submit against Shutdown: Submit enqueues holding it for
+	// reading, Shutdown sets closed holding it for writing. So once closed
+	// is set, nothing more is enqueued and no worker is added.
+	gate   sync.RWMutex
+	closed atomic.Bool
+	quit   chan struct{} // closed with closed set
+	forced atomic.Bool   // Shutdown's ctx ended: interrupt whatever starts
+
+	running atomic.Int32 // live workers
+	idle    atomic.Int32 // workers blocked waiting for work
+
+	mu     sync.Mutex
+	slots  map[*slot]struct{} // one per live worker; guarded by mu
+	exited chan struct{}      // closed once closed and running is 0
+	gone   bool               // exited is closed; guarded by mu
 }
 
-// node links a job into one of a Pool's two lists. It lives inside the
-// Future, so queueing allocates nothing. All fields are guarded by Pool.mu.
+// poolBuffer is the capacity of a Pool's job channel; work beyond it waits
+// in the overflow list.
+const poolBuffer = 1024
+
+// slot shows which job a worker is running, so that Shutdown can interrupt
+// it when its ctx ends.
+type slot struct{ cur atomic.Pointer[node] }
+
+// node is the Pool's handle on one piece of work. It lives inside the
+// Future, so queueing allocates nothing.
 type node struct {
-	prev, next *node
-	list       *node // sentinel of the list holding the node; nil if none
-	job        job
+	state atomic.Uint32 // queued, then running or dropped
+	job   job
 }
+
+const (
+	queued uint32 = iota
+	running
+	dropped
+)
 
 // job is the Pool's view of a *Future[T] of any T.
 type job interface {
@@ -49,11 +80,11 @@ type job interface {
 
 func (f *Future[T]) abandon(err error) {
 	f.fn = nil
-	f.cancel(err)
+	f.wctx.cancel(err)
 	f.fail(err)
 }
 
-func (f *Future[T]) interrupt(err error) { f.cancel(err) }
+func (f *Future[T]) interrupt(err error) { f.wctx.cancel(err) }
 
 // errPoolCancelled is the error of work that Shutdown dropped before it ran
 // (and the cancel cause of work it interrupted at ctx's end). It matches
@@ -72,32 +103,21 @@ func (poolCancelError) Is(target error) bool {
 // workers value below 1 selects the default, runtime.GOMAXPROCS(0), as
 // ThreadPoolExecutor() picks a size when given none.
 func NewPool(workers int) *Pool {
-	return &Pool{workers: workers}
+	p := &Pool{}
+	p.workers = int32(min(max(workers, 0), 1<<30))
+	return p
 }
 
-// init prepares a zero or new Pool; p.mu must be held.
 func (p *Pool) init() {
-	if p.queued.next != nil {
-		return
-	}
-	if p.workers < 1 {
-		p.workers = runtime.GOMAXPROCS(0)
-	}
-	p.cond.L = &p.mu
-	p.queued.next, p.queued.prev = &p.queued, &p.queued
-	p.active.next, p.active.prev = &p.active, &p.active
-}
-
-func (p *Pool) pushBack(list, n *node) {
-	n.prev, n.next, n.list = list.prev, list, list
-	list.prev.next = n
-	list.prev = n
-}
-
-func unlink(n *node) {
-	n.prev.next = n.next
-	n.next.prev = n.prev
-	n.prev, n.next, n.list = nil, nil, nil
+	p.once.Do(func() {
+		if p.workers < 1 {
+			p.workers = int32(runtime.GOMAXPROCS(0))
+		}
+		p.jobs = make(chan *node, poolBuffer)
+		p.quit = make(chan struct{})
+		p.exited = make(chan struct{})
+		p.slots = make(map[*slot]struct{})
+	})
 }
 
 // Submit queues fn to run on p and returns its Future, as
@@ -117,6 +137,7 @@ func Submit[T any](p *Pool, ctx context.Context, fn func(context.Context) (T, er
 		return failed[T](invalid("Submit: nil function"))
 	}
 	ctx = orBackground(ctx)
+	p.init()
 	f := newFuture(ctx, fn)
 	f.pool = p
 	f.node.job = f
@@ -126,106 +147,207 @@ func Submit[T any](p *Pool, ctx context.Context, fn func(context.Context) (T, er
 		f.unhook = context.AfterFunc(ctx, func() { p.drop(&f.node, ctx.Err()) })
 	}
 
-	p.mu.Lock()
-	p.init()
-	if p.closed {
-		p.mu.Unlock()
-		f.abandon(ErrPoolClosed)
+	p.gate.RLock()
+	if p.closed.Load() {
+		p.gate.RUnlock()
+		p.drop(&f.node, ErrPoolClosed)
 		return f
 	}
-	p.pushBack(&p.queued, &f.node)
-	switch {
-	case p.idle > 0:
-		p.idle--
-		p.cond.Signal()
-	case p.running < p.workers:
-		p.running++
-		go p.worker()
-	}
-	p.mu.Unlock()
+	p.enqueue(&f.node)
+	p.grow()
+	p.gate.RUnlock()
 	return f
 }
 
-// drop completes a still-queued job with err without running it; for a job
-// that has started or finished it does nothing.
-func (p *Pool) drop(n *node, err error) {
-	p.mu.Lock()
-	if n.list != &p.queued {
-		p.mu.Unlock()
-		return
+// enqueue adds n behind all work queued before it.
+func (p *Pool) enqueue(n *node) {
+	if p.spilled.Load() == 0 {
+		select {
+		case p.jobs <- n:
+			return
+		default:
+		}
 	}
-	unlink(n)
+	p.mu.Lock()
+	if p.head > 0 && p.head >= len(p.overflow)/2 {
+		// Reuse the room of work already moved out, so that a queue that
+		// never quite empties does not grow without bound.
+		k := copy(p.overflow, p.overflow[p.head:])
+		clear(p.overflow[k:])
+		p.overflow, p.head = p.overflow[:k], 0
+	}
+	p.overflow = append(p.overflow, n)
+	p.spilled.Add(1)
+	// jobs may have drained since it was found full; the workers might all
+	// be waiting on it by now, so move what fits before leaving.
+	p.refillLocked()
 	p.mu.Unlock()
-	n.job.abandon(err)
+}
+
+// refill moves overflow work into jobs while there is room.
+func (p *Pool) refill() {
+	p.mu.Lock()
+	p.refillLocked()
+	p.mu.Unlock()
+}
+
+func (p *Pool) refillLocked() {
+	for p.head < len(p.overflow) {
+		select {
+		case p.jobs <- p.overflow[p.head]:
+			p.overflow[p.head] = nil
+			p.head++
+			p.spilled.Add(-1)
+		default:
+			return
+		}
+	}
+	if cap(p.overflow) > 4*poolBuffer {
+		p.overflow = nil // let a burst's backlog go
+	}
+	p.overflow, p.head = p.overflow[:0], 0
+}
+
+// grow starts a worker if none is idle and the limit allows; p.gate must be
+// held for reading, so that no worker starts once Shutdown has begun.
+func (p *Pool) grow() {
+	for p.idle.Load() == 0 {
+		n := p.running.Load()
+		if n >= p.workers {
+			return
+		}
+		if p.running.CompareAndSwap(n, n+1) {
+			p.startWorker()
+			return
+		}
+	}
+}
+
+// startWorker starts a worker counted in p.running already.
+func (p *Pool) startWorker() {
+	s := new(slot)
+	p.mu.Lock()
+	p.slots[s] = struct{}{}
+	p.mu.Unlock()
+	go p.worker(s)
+}
+
+// drop completes a still-queued job with err without running it; for a job
+// that has started or finished it does nothing. The node stays in the queue
+// until a worker or Shutdown skips it.
+func (p *Pool) drop(n *node, err error) {
+	if n.state.CompareAndSwap(queued, dropped) {
+		n.job.abandon(err)
+	}
 }
 
 // worker runs queued jobs until the pool is shut down and its queue empty.
-func (p *Pool) worker() {
-	var cur *node
-	locked := false
+func (p *Pool) worker(s *slot) {
+	retired := false
 	defer func() {
-		// Reached with the lock held when the worker retires, and without
-		// it when a job called runtime.Goexit, which ends this goroutine.
-		if !locked {
-			p.mu.Lock()
+		// Reached when the worker retires, and also when a job called
+		// runtime.Goexit, which ends this goroutine.
+		p.mu.Lock()
+		delete(p.slots, s)
+		if !retired {
+			// Replace this worker, or queued work could wait for one that
+			// never comes. Counted before this one leaves, so running
+			// cannot touch 0 and let Shutdown return in between.
+			p.running.Add(1)
+			s2 := new(slot)
+			p.slots[s2] = struct{}{}
+			go p.worker(s2)
 		}
-		if cur != nil {
-			unlink(cur)
+		if p.running.Add(-1) == 0 && p.closed.Load() && !p.gone {
+			p.gone = true
+			close(p.exited)
 		}
-		p.running--
-		if p.queued.next != &p.queued && p.running < p.workers {
-			// Only after a Goexit: replace this worker, or the queued work
-			// could wait for a worker that never comes.
-			p.running++
-			go p.worker()
-		}
-		p.checkExited()
 		p.mu.Unlock()
 	}()
-
-	p.mu.Lock()
-	locked = true
 	for {
-		for p.queued.next == &p.queued {
-			if p.closed {
-				return
-			}
-			p.idle++
-			p.cond.Wait()
+		n := p.next()
+		if n == nil {
+			retired = true
+			return
 		}
-		cur = p.queued.next
-		unlink(cur)
-		p.pushBack(&p.active, cur)
-		p.mu.Unlock()
-		locked = false
-
-		cur.job.run()
-
-		p.mu.Lock()
-		locked = true
-		unlink(cur)
-		cur = nil
+		if !n.state.CompareAndSwap(queued, running) {
+			continue // dropped while queued
+		}
+		s.cur.Store(n)
+		if p.forced.Load() {
+			// Started as Shutdown gave up waiting; it may have missed it.
+			n.job.interrupt(errPoolCancelled)
+		}
+		n.job.run()
+		s.cur.Store(nil)
 	}
 }
 
-// checkExited closes p.exited once the pool is shut down and its last
-// worker has retired; p.mu must be held.
-func (p *Pool) checkExited() {
-	if p.closed && p.running == 0 && !p.gone {
-		p.gone = true
-		close(p.exited)
+// next returns the next queued node, or nil once the pool is shut down and
+// nothing is left to run.
+func (p *Pool) next() *node {
+	for {
+		select {
+		case n := <-p.jobs:
+			p.afterReceive()
+			return n
+		default:
+		}
+		if p.spilled.Load() > 0 {
+			p.refill()
+			continue
+		}
+		p.idle.Add(1)
+		select {
+		case n := <-p.jobs:
+			p.idle.Add(-1)
+			p.afterReceive()
+			return n
+		case <-p.quit:
+			p.idle.Add(-1)
+			// Nothing is enqueued after quit is closed; retire once both
+			// the channel and the overflow are empty.
+			select {
+			case n := <-p.jobs:
+				p.afterReceive()
+				return n
+			default:
+			}
+			if p.spilled.Load() > 0 {
+				p.refill()
+				continue
+			}
+			return nil
+		}
 	}
 }
 
-// takeQueued empties the queue and returns its jobs; p.mu must be held.
-func (p *Pool) takeQueued() []job {
-	var jobs []job
-	for p.queued.next != &p.queued {
-		n := p.queued.next
-		unlink(n)
-		jobs = append(jobs, n.job)
+// afterReceive moves overflow work into the room a receive has made.
+func (p *Pool) afterReceive() {
+	if p.spilled.Load() > 0 {
+		p.refill()
 	}
-	return jobs
+}
+
+// dropQueued completes every job still queued with err.
+func (p *Pool) dropQueued(err error) {
+	p.mu.Lock()
+	spill := p.overflow[p.head:]
+	p.overflow, p.head = nil, 0
+	p.spilled.Store(0)
+	p.mu.Unlock()
+	for {
+		select {
+		case n := <-p.jobs:
+			p.drop(n, err)
+			continue
+		default:
+		}
+		break
+	}
+	for _, n := range spill {
+		p.drop(n, err)
+	}
 }
 
 // Shutdown stops p from accepting work and waits until every worker has
@@ -247,51 +369,45 @@ func (p *Pool) takeQueued() []job {
 // ctx waits without bound.
 func (p *Pool) Shutdown(ctx context.Context, cancelPending bool) error {
 	ctx = orBackground(ctx)
-	p.mu.Lock()
 	p.init()
-	if !p.closed {
-		p.closed = true
-		p.exited = make(chan struct{})
+	p.gate.Lock()
+	if !p.closed.Load() {
+		p.closed.Store(true)
+		close(p.quit) // idle workers wake, find the queue empty, retire
 	}
-	var dropped []job
+	p.gate.Unlock()
 	if cancelPending {
-		dropped = p.takeQueued()
+		p.dropQueued(errPoolCancelled)
 	}
-	if p.idle > 0 {
-		// Idle workers find the queue empty and the pool closed: they exit.
-		// Busy ones do the same after their current job.
-		p.idle = 0
-		p.cond.Broadcast()
+	p.mu.Lock()
+	if p.running.Load() == 0 && !p.gone {
+		p.gone = true
+		close(p.exited)
 	}
-	p.checkExited()
-	exited := p.exited
 	p.mu.Unlock()
-	for _, j := range dropped {
-		j.abandon(errPoolCancelled)
-	}
 
 	select {
-	case <-exited:
+	case <-p.exited:
 		return nil
 	case <-ctx.Done():
 	}
 	select {
-	case <-exited: // both at once: the pool did shut down
+	case <-p.exited: // both at once: the pool did shut down
 		return nil
 	default:
 	}
 
+	p.forced.Store(true)
+	p.dropQueued(errPoolCancelled)
+	var jobs []job
 	p.mu.Lock()
-	dropped = p.takeQueued()
-	var running []job
-	for n := p.active.next; n != &p.active; n = n.next {
-		running = append(running, n.job)
+	for s := range p.slots {
+		if n := s.cur.Load(); n != nil {
+			jobs = append(jobs, n.job)
+		}
 	}
 	p.mu.Unlock()
-	for _, j := range dropped {
-		j.abandon(errPoolCancelled)
-	}
-	for _, j := range running {
+	for _, j := range jobs {
 		j.interrupt(errPoolCancelled)
 	}
 	return ctx.Err()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -370,12 +371,11 @@ func TestPoolBadInput(t *testing.T) {
 	if _, err := executor.Submit[int](p, ctx, nil).Wait(ctx); !errors.Is(err, executor.ErrInvalid) {
 		t.Fatalf("nil fn err = %v, want ErrInvalid", err)
 	}
-	//lint:ignore SA1012 a nil ctx is documented to mean Background
-	if v, err := executor.Submit(p, nil, value(1)).Wait(ctx); v != 1 || err != nil { //nolint:staticcheck
+	if v, err := executor.Submit(p, nil, value(1)).Wait(ctx); v != 1 || err != nil {
 		t.Fatalf("nil ctx = %v, %v", v, err)
 	}
 	//lint:ignore SA1012 a nil ctx is documented to mean Background
-	if err := p.Shutdown(nil, false); err != nil { //nolint:staticcheck
+	if err := p.Shutdown(nil, false); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -409,6 +409,152 @@ func TestPoolStress(t *testing.T) {
 		for f := range futures {
 			if _, err := f.Wait(ctx); err == nil {
 				t.Fatal("work that only returns on cancel succeeded")
+			}
+		}
+		shutdown(t, p)
+	}
+}
+
+// Work beyond the job channel's buffer still starts in submission order,
+// and is dropped by Cancel and by Shutdown like any other.
+func TestPoolOverflow(t *testing.T) {
+	ctx := testCtx(t)
+	const n = 5000 // well beyond the channel buffer
+	p := executor.NewPool(1)
+	started := make(chan struct{})
+	release := newGate()
+	first := executor.Submit(p, ctx, func(context.Context) (int, error) {
+		close(started)
+		<-release
+		return -1, nil
+	})
+	<-started
+	var order []int // appended by the single worker only
+	fs := make([]*executor.Future[int], n)
+	for i := range fs {
+		fs[i] = executor.Submit(p, ctx, func(context.Context) (int, error) {
+			order = append(order, i)
+			return i, nil
+		})
+	}
+	cancelled := []int{10, 2000, 4999}
+	for _, i := range cancelled {
+		fs[i].Cancel()
+		recv(t, fs[i].Done(), "cancelled queued work")
+	}
+	release.Open()
+	if _, err := first.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range fs {
+		v, err := f.Wait(ctx)
+		if slices.Contains(cancelled, i) {
+			if err != context.Canceled {
+				t.Fatalf("cancelled %d: %v, %v", i, v, err)
+			}
+			continue
+		}
+		if v != i || err != nil {
+			t.Fatalf("future %d = %v, %v", i, v, err)
+		}
+	}
+	if len(order) != n-len(cancelled) || !slices.IsSorted(order) {
+		t.Fatalf("start order not FIFO (%d started)", len(order))
+	}
+	shutdown(t, p)
+}
+
+func TestPoolShutdownCancelsOverflow(t *testing.T) {
+	ctx := testCtx(t)
+	const n = 3000
+	p := executor.NewPool(2)
+	started := make(chan struct{}, 2)
+	release := newGate()
+	busy := []*executor.Future[int]{
+		executor.Submit(p, ctx, block[int](started, release, 1)),
+		executor.Submit(p, ctx, block[int](started, release, 2)),
+	}
+	recv(t, started, "1")
+	recv(t, started, "2")
+	var ran atomic.Int32
+	fs := make([]*executor.Future[int], n)
+	for i := range fs {
+		fs[i] = executor.Submit(p, ctx, func(context.Context) (int, error) {
+			ran.Add(1)
+			return 0, nil
+		})
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.Shutdown(ctx, true) }()
+	for _, f := range fs {
+		if _, err := f.Wait(ctx); !errors.Is(err, executor.ErrPoolClosed) {
+			t.Fatalf("err = %v, want ErrPoolClosed", err)
+		}
+	}
+	release.Open()
+	if err := recv(t, done, "Shutdown"); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range busy {
+		if _, err := f.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ran.Load() != 0 {
+		t.Fatalf("%d dropped jobs ran", ran.Load())
+	}
+}
+
+// Many submitters against few workers through the overflow: every job runs
+// exactly once.
+func TestPoolManySubmitters(t *testing.T) {
+	ctx := testCtx(t)
+	p := executor.NewPool(3)
+	const submitters, each = 8, 1000
+	var ran atomic.Int64
+	var wg sync.WaitGroup
+	results := make(chan *executor.Future[int], submitters*each)
+	for range submitters {
+		wg.Go(func() {
+			for i := range each {
+				results <- executor.Submit(p, ctx, func(context.Context) (int, error) {
+					ran.Add(1)
+					return i, nil
+				})
+			}
+		})
+	}
+	wg.Wait()
+	close(results)
+	for f := range results {
+		if _, err := f.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shutdown(t, p)
+	if ran.Load() != submitters*each {
+		t.Fatalf("ran %d, want %d", ran.Load(), submitters*each)
+	}
+}
+
+// A shutdown that gives up while workers are picking up work interrupts
+// everything that starts, and the pool still winds down.
+func TestPoolForcedShutdownRace(t *testing.T) {
+	ctx := testCtx(t)
+	for range 50 {
+		p := executor.NewPool(4)
+		var fs []*executor.Future[int]
+		for range 40 {
+			fs = append(fs, executor.Submit(p, ctx, block[int](nil, nil, 0)))
+		}
+		dead, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := p.Shutdown(dead, false); err != context.Canceled {
+			t.Fatalf("Shutdown = %v", err)
+		}
+		for _, f := range fs {
+			if _, err := f.Wait(ctx); !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want cancelled", err)
 			}
 		}
 		shutdown(t, p)

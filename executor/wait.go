@@ -1,9 +1,11 @@
 package executor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"iter"
+	"slices"
 	"strconv"
 	"sync"
 )
@@ -23,6 +25,7 @@ type Awaitable interface {
 type future interface {
 	Awaitable
 	subscribe(fn func()) (stop func() bool)
+	completed() bool
 	isNil() bool
 }
 
@@ -131,12 +134,16 @@ wait:
 				break wait
 			}
 		}
+		// A future is heard of just before it is published as complete;
+		// wait for that, which takes no longer than its finish, before
+		// looking at its error or sorting it into done.
+		<-fs[i].Done()
 		if when == FirstCompleted || when == FirstError && isFailure(fs[i].Err()) {
 			break
 		}
 	}
 	for _, a := range fs {
-		if isDone(a.Done()) {
+		if isDone(a) {
 			done = append(done, a)
 		} else {
 			pending = append(pending, a)
@@ -145,22 +152,38 @@ wait:
 	return done, pending, err
 }
 
+// isDone reports whether a is done, without blocking (and, for a future,
+// without making it a Done channel).
+func isDone(a Awaitable) bool {
+	if f, ok := a.(future); ok {
+		return f.completed()
+	}
+	select {
+	case <-a.Done():
+		return true
+	default:
+		return false
+	}
+}
+
 // isFailure reports whether err ends a FirstError wait.
 func isFailure(err error) bool {
 	return err != nil && !errors.Is(err, context.Canceled)
 }
 
 // AsCompleted returns an iterator over fs that yields each future, the
-// caller's own *Future, as it completes, as asyncio.as_completed. Futures
-// already complete come first, in argument order. The error of each pair is
-// nil: a future's own outcome is read with its Result (or Wait, which does
-// not block by then).
+// caller's own *Future, as it completes, as asyncio.as_completed. The order
+// is that of completion throughout: futures that had completed before the
+// iteration began come first, ordered by when they completed. The error of
+// each pair is nil: a future's own outcome is read with its Result (or
+// Wait, which does not block by then).
 //
-// If ctx ends before every future has been yielded, the iterator yields one
-// last pair, nil and ctx.Err() (an error satisfying errors.Is with
-// context.DeadlineExceeded for a timeout, as as_completed raises
-// TimeoutError), and stops; the futures go on. A nil future is reported the
-// same way, with an error wrapping ErrInvalid, before anything else.
+// If ctx ends before every future has been yielded, the iterator yields
+// those that completed by then, and then one last pair, nil and ctx.Err()
+// (an error satisfying errors.Is with context.DeadlineExceeded for a
+// timeout, as as_completed raises TimeoutError), and stops; the futures go
+// on. A nil future is reported the same way, with an error wrapping
+// ErrInvalid, before anything else.
 //
 // Each range over the iterator waits anew; stopping early releases
 // everything it holds.
@@ -171,9 +194,32 @@ func AsCompleted[T any](ctx context.Context, fs ...*Future[T]) iter.Seq2[*Future
 			yield(nil, err)
 			return
 		}
-		ch, unsubscribe := completions(fs)
+		ch, unsubscribe := watch(fs)
 		defer unsubscribe()
-		for left := len(fs); left > 0; left-- {
+
+		// What completed before or while watch subscribed came through ch
+		// in argument order; put it in completion order. Whatever comes
+		// later completed later, and ch has it in order already (see
+		// Future.finish).
+		var early []int
+	drain:
+		for {
+			select {
+			case i := <-ch:
+				early = append(early, i)
+			default:
+				break drain
+			}
+		}
+		slices.SortFunc(early, func(i, j int) int { return cmp.Compare(fs[i].seq, fs[j].seq) })
+		for _, i := range early {
+			<-fs[i].Done() // heard of just before it is published; see Wait
+			if !yield(fs[i], nil) {
+				return
+			}
+		}
+
+		for left := len(fs) - len(early); left > 0; left-- {
 			var i int
 			select {
 			case i = <-ch:
@@ -185,6 +231,7 @@ func AsCompleted[T any](ctx context.Context, fs ...*Future[T]) iter.Seq2[*Future
 					return
 				}
 			}
+			<-fs[i].Done()
 			if !yield(fs[i], nil) {
 				return
 			}

@@ -159,7 +159,7 @@ func TestWaitForBadInput(t *testing.T) {
 		t.Fatalf("WaitFor(0) = %v, %v", v, err)
 	}
 	//lint:ignore SA1012 a nil ctx is documented to mean Background
-	if v, err := executor.WaitFor(nil, time.Second, value(2)); v != 2 || err != nil { //nolint:staticcheck
+	if v, err := executor.WaitFor(nil, time.Second, value(2)); v != 2 || err != nil {
 		t.Fatalf("WaitFor(nil ctx) = %v, %v", v, err)
 	}
 }
