@@ -38,7 +38,7 @@ const (
 type Queue[T any] struct {
 	mu         sync.Mutex
 	kind       kind
-	maxsize    int // <= 0: unbounded
+	maxsize    int // 0: unbounded
 	ring       ring[T]
 	heap       prioHeap[T]
 	unfinished int           // items put and not yet marked done by TaskDone
@@ -83,10 +83,11 @@ func NewPriority[T any](maxsize int, less func(a, b T) bool) *Queue[T] {
 }
 
 // Put inserts v, blocking while the queue is full until a slot frees up or
-// ctx is done. It returns nil if and only if v was inserted. It returns
-// ctx.Err() without inserting v if ctx is done on entry or ends while Put
-// waits, and ErrShutdown without inserting v if the queue is, or while Put
-// waits becomes, shut down. Blocked putters are served in arrival order.
+// ctx is done; blocked putters get slots in arrival order. Put returns nil
+// if and only if it inserted v. It returns ctx.Err() if ctx is done on entry
+// or ends before a slot is given to v, and ErrShutdown if the queue is shut
+// down on entry or while Put waits. If ctx ends in the same instant that a
+// slot is given, the slot stands and Put returns nil.
 func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	done := ctx.Done()
 	q.lock()
@@ -163,13 +164,13 @@ func (q *Queue[T]) TryPut(v T) error {
 }
 
 // Get removes and returns the next item, blocking while the queue is empty
-// until an item arrives or ctx is done. If ctx is done on entry, Get returns
-// ctx.Err() and leaves the queue unchanged. If ctx ends while Get waits, Get
-// returns ctx.Err() and the queue still holds every item it held, unless an
-// item was handed to this Get in that same instant: then Get returns the
-// item and a nil error, so the item is never dropped. Once the queue is shut
-// down and empty, Get returns ErrShutdown. Blocked getters are served in
-// arrival order.
+// until an item arrives or ctx is done; blocked getters get items in arrival
+// order. Get returns a nil error if and only if it removed an item. If ctx
+// is done on entry or ends while Get waits, Get returns ctx.Err() and the
+// queue still holds every item it held, unless an item was handed to this
+// Get in that same instant: then Get returns the item and a nil error, so
+// the item is never dropped. Once the queue is shut down and empty, Get
+// returns ErrShutdown.
 func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	var zero T
 	done := ctx.Done()
@@ -213,8 +214,9 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 		return zero, ctx.Err()
 	}
 	// A Put handed us its item (or Shutdown woke us) in the same instant
-	// that ctx ended. The item has left the queue and nobody else can see
-	// it, so returning it is the only way not to lose it.
+	// that ctx ended. Nobody else can see the item now, and putting it back
+	// could overflow maxsize or reorder it behind later items, so we keep
+	// it: returning it is how it is not lost.
 	q.mu.Unlock()
 	<-w.ch // sent under the lock before done was set
 	v, err := w.v, w.err
@@ -407,8 +409,8 @@ func (q *Queue[T]) size() int {
 func (q *Queue[T]) insert(v T) {
 	q.unfinished++
 	if w := q.getters.head; w != nil {
-		// The queue is empty (see Queue.getters): v goes straight to the
-		// longest-waiting getter, in whatever order the queue keeps.
+		// The queue is empty (see Queue.getters), so v is the next item
+		// in any order: it goes straight to the longest-waiting getter.
 		q.getters.remove(w)
 		w.v = v
 		q.settle(w, nil)
