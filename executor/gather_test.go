@@ -20,7 +20,9 @@ func TestGatherOrder(t *testing.T) {
 	go func() {
 		for i := len(gates) - 1; i >= 0; i-- {
 			gates[i].Open()
-			<-fs[i].Done()
+			if _, err := fs[i].Wait(ctx); err != nil {
+				t.Error(err)
+			}
 		}
 	}()
 	got, err := executor.Gather(ctx, fs...)

@@ -84,7 +84,7 @@ func TestGroupPanic(t *testing.T) {
 		<-ctx.Done()
 		return ctx.Err()
 	})
-	<-started
+	recv(t, started, "start")
 	g.Go(func(context.Context) error { panic("grouped") })
 	err := g.Wait()
 	var pe *executor.PanicError
@@ -204,7 +204,7 @@ func TestGroupParentDeadline(t *testing.T) {
 		<-ctx.Done()
 		return ctx.Err()
 	})
-	<-started
+	recv(t, started, "start")
 	cancel()
 	// Functions that finish anyway after the cancel: no error to report.
 	g2, _ := executor.NewGroup(parent)
@@ -225,7 +225,7 @@ func TestGroupCancelledButSucceeded(t *testing.T) {
 		<-ctx.Done()
 		return nil // stops cleanly
 	})
-	<-started
+	recv(t, started, "start")
 	g.Cancel()
 	if err := g.Wait(); err != nil {
 		t.Fatalf("Wait = %v, want nil: every function succeeded", err)
@@ -243,7 +243,7 @@ func TestGroupLimit(t *testing.T) {
 	go func() {
 		defer close(spawned)
 		for range n {
-			g.Go(func(context.Context) error {
+			g.Go(func(ctx context.Context) error {
 				r := running.Add(1)
 				for {
 					p := peak.Load()
@@ -252,9 +252,8 @@ func TestGroupLimit(t *testing.T) {
 					}
 				}
 				started <- struct{}{}
-				<-release
-				running.Add(-1)
-				return nil
+				defer running.Add(-1)
+				return await(ctx, release)
 			})
 		}
 	}()
@@ -286,7 +285,7 @@ func TestGroupLimitCancelWhileBlocked(t *testing.T) {
 		<-ctx.Done()
 		return ctx.Err()
 	})
-	<-started
+	recv(t, started, "start")
 	returned := make(chan struct{})
 	go func() {
 		g.Go(func(context.Context) error {
@@ -308,10 +307,9 @@ func TestGroupSetLimitZeroAndChange(t *testing.T) {
 	release := newGate()
 	started := make(chan struct{}, 3)
 	for range 2 {
-		g.Go(func(context.Context) error {
+		g.Go(func(ctx context.Context) error {
 			started <- struct{}{}
-			<-release
-			return nil
+			return await(ctx, release)
 		})
 	}
 	recv(t, started, "1")

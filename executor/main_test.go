@@ -70,6 +70,17 @@ func block[T any](started chan<- struct{}, release <-chan struct{}, v T) func(co
 	}
 }
 
+// await blocks until ch is closed or ctx ends, for work that waits on a
+// gate: its ctx derives from testCtx, so the wait is bounded too.
+func await(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // value returns work that returns v at once.
 func value[T any](v T) func(context.Context) (T, error) {
 	return func(context.Context) (T, error) { return v, nil }

@@ -49,8 +49,7 @@ func TestPoolLimitAndOrder(t *testing.T) {
 		releases[i] = newGate()
 		fs[i] = executor.Submit(p, ctx, func(ctx context.Context) (int, error) {
 			started <- i
-			<-releases[i]
-			return i, nil
+			return i, await(ctx, releases[i])
 		})
 	}
 	// The first workers jobs start; no more until one is released.
@@ -195,11 +194,13 @@ func TestPoolShutdownDeadline(t *testing.T) {
 	started := make(chan struct{}, 1)
 	stuck := newGate()
 	// This job ignores cancellation until stuck opens.
-	running := executor.Submit(p, ctx, func(ctx context.Context) (int, error) {
+	running := executor.Submit(p, ctx, func(wctx context.Context) (int, error) {
 		started <- struct{}{}
-		<-ctx.Done()
-		<-stuck
-		return 0, context.Cause(ctx)
+		<-wctx.Done()
+		if err := await(ctx, stuck); err != nil { // the test's ctx, not the cancelled one
+			return 0, err
+		}
+		return 0, context.Cause(wctx)
 	})
 	recv(t, started, "start")
 	queued := executor.Submit(p, ctx, value(1))
@@ -316,9 +317,11 @@ func TestPoolGoexit(t *testing.T) {
 	p := executor.NewPool(1)
 	started := make(chan struct{}, 1)
 	release := newGate()
-	f := executor.Submit(p, ctx, func(context.Context) (int, error) {
+	f := executor.Submit(p, ctx, func(ctx context.Context) (int, error) {
 		started <- struct{}{}
-		<-release
+		if err := await(ctx, release); err != nil {
+			return 0, err
+		}
 		runtime.Goexit()
 		return 0, nil
 	})
@@ -423,12 +426,11 @@ func TestPoolOverflow(t *testing.T) {
 	p := executor.NewPool(1)
 	started := make(chan struct{})
 	release := newGate()
-	first := executor.Submit(p, ctx, func(context.Context) (int, error) {
+	first := executor.Submit(p, ctx, func(ctx context.Context) (int, error) {
 		close(started)
-		<-release
-		return -1, nil
+		return -1, await(ctx, release)
 	})
-	<-started
+	recv(t, started, "first job")
 	var order []int // appended by the single worker only
 	fs := make([]*executor.Future[int], n)
 	for i := range fs {

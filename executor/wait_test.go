@@ -52,8 +52,10 @@ func TestWaitFirstError(t *testing.T) {
 	recv(t, cancelled.Done(), "cancelled")
 
 	failing := make(chan struct{})
-	bad := executor.Go(ctx, func(context.Context) (string, error) {
-		<-failing
+	bad := executor.Go(ctx, func(ctx context.Context) (string, error) {
+		if err := await(ctx, failing); err != nil {
+			return "", err
+		}
 		return "", errBoom
 	})
 	res := make(chan []executor.Awaitable, 1)

@@ -95,7 +95,7 @@ func TestWaitForOuterCancel(t *testing.T) {
 	outer, cancel := context.WithCancel(ctx)
 	started := make(chan struct{})
 	go func() {
-		<-started
+		_ = await(ctx, started)
 		cancel()
 	}()
 	_, err := executor.WaitFor(outer, bound, func(ctx context.Context) (int, error) {

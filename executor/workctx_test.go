@@ -5,7 +5,6 @@ import (
 	"errors"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/netaio/aio/executor"
 )
@@ -31,14 +30,13 @@ func TestWorkCtxInherits(t *testing.T) {
 // Work that only polls Err sees Cancel, and Cause agrees with Err.
 func TestWorkCtxErrPolling(t *testing.T) {
 	ctx := testCtx(t)
+	tctx := ctx // bounds the busy loops below
 	started := make(chan struct{})
 	f := executor.Go(ctx, func(ctx context.Context) (int, error) {
 		close(started)
 		for ctx.Err() == nil {
-			select {
-			case <-time.After(bound):
+			if tctx.Err() != nil {
 				return 0, errors.New("never cancelled")
-			default:
 			}
 		}
 		if c := context.Cause(ctx); c != context.Canceled {
@@ -46,7 +44,7 @@ func TestWorkCtxErrPolling(t *testing.T) {
 		}
 		return 0, ctx.Err()
 	})
-	<-started
+	recv(t, started, "start")
 	f.Cancel()
 	if _, err := f.Wait(ctx); err != context.Canceled {
 		t.Fatalf("err = %v, want context.Canceled", err)
@@ -56,15 +54,19 @@ func TestWorkCtxErrPolling(t *testing.T) {
 // Work that only polls Err sees its parent's cancellation too.
 func TestWorkCtxParentCancelPolling(t *testing.T) {
 	ctx := testCtx(t)
+	tctx := ctx // bounds the busy loops below
 	parent, cancel := context.WithCancelCause(ctx)
 	started := make(chan struct{})
 	f := executor.Go(parent, func(ctx context.Context) (int, error) {
 		close(started)
 		for ctx.Err() == nil {
+			if tctx.Err() != nil {
+				return 0, errors.New("never cancelled")
+			}
 		}
 		return 0, context.Cause(ctx)
 	})
-	<-started
+	recv(t, started, "start")
 	cancel(errBoom)
 	if _, err := f.Wait(ctx); err != errBoom {
 		t.Fatalf("err = %v, want the parent's cause", err)
@@ -74,15 +76,19 @@ func TestWorkCtxParentCancelPolling(t *testing.T) {
 // A pool interrupt gives its cause to work that looks at its ctx only then.
 func TestWorkCtxCauseBeforeFirstUse(t *testing.T) {
 	ctx := testCtx(t)
+	tctx := ctx // bounds the busy loops below
 	p := executor.NewPool(1)
 	started := make(chan struct{})
 	f := executor.Submit(p, ctx, func(ctx context.Context) (int, error) {
 		close(started)
 		for ctx.Err() == nil {
+			if tctx.Err() != nil {
+				return 0, errors.New("never cancelled")
+			}
 		}
 		return 0, context.Cause(ctx)
 	})
-	<-started
+	recv(t, started, "start")
 	dead, cancel := context.WithCancel(ctx)
 	cancel()
 	if err := p.Shutdown(dead, false); err != context.Canceled {
@@ -110,7 +116,7 @@ func TestWorkCtxChildren(t *testing.T) {
 		<-child.Done()
 		return 0, context.Cause(child)
 	})
-	<-ready
+	recv(t, ready, "ready")
 	f.Cancel()
 	if _, err := f.Wait(ctx); err != context.Canceled {
 		t.Fatalf("err = %v", err)
@@ -126,7 +132,6 @@ func TestWorkCtxDoneAfterReturn(t *testing.T) {
 		f := executor.Go(ctx, func(ctx context.Context) (int, error) {
 			got = ctx
 			if use {
-				<-time.After(0)
 				_ = ctx.Done()
 			}
 			return 0, nil
