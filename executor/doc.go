@@ -91,9 +91,14 @@
 //
 // # Costs
 //
-// Go costs a goroutine and three small allocations (the future, its done
-// channel and the work's ctx): about twice a bare goroutine with a
-// buffered channel. Submit costs the same allocations, without a goroutine
-// once the workers are running. Gather, Wait and AsCompleted register a
-// callback on each future rather than starting a goroutine per future.
+// A Future is one allocation of about 160 bytes. Its Done channel is made
+// only if someone waits before it completes, and the ctx its work runs with
+// is a context.WithCancelCause made only when the work first uses it (Done,
+// Value, Cause, deriving a child): CPU-bound work that never looks at its
+// ctx pays nothing for it. So Go plus Wait of a trivial function costs
+// about 1.4 times a bare goroutine reporting on a buffered channel, and a
+// Pool of 8 workers runs trivial functions at about 0.9 times the rate of a
+// hand-written pool ranging over a job channel (bench_test.go has both).
+// Gather, Wait and AsCompleted register a callback on each future rather
+// than starting a goroutine per future.
 package executor
