@@ -457,3 +457,64 @@ func TestStartTLSMisuse(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// tlsStalledPeer returns a Writer over TLS on net.Pipe whose peer has done
+// the handshake and read "hello\n", and then reads no more: any write,
+// close_notify included, blocks until the connection is closed.
+func tlsStalledPeer(t *testing.T) *stream.Writer {
+	t.Helper()
+	cert := selfSigned(t)
+	c, peer := connPair(t, "pipe")
+	cfg := cert.client()
+	cfg.ServerName = "aio.test"
+	tp := tls.Server(peer, cert.server())
+	got := goErr(func() error {
+		line := make([]byte, 6)
+		_, err := io.ReadFull(tp, line)
+		return err
+	})
+	_, w := wrap(t, tls.Client(c, cfg))
+	w.Write([]byte("hello\n"))
+	if err := await(t, got, "peer's read"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the write to return", func() bool { return w.Buffered() == 0 })
+	return w
+}
+
+// TestTLSCloseDoesNotBlock: Close, WriteEOF and Abort of a TLS Writer
+// return at once even when the close_notify alert cannot be sent; Abort
+// ends a pending close_notify.
+func TestTLSCloseDoesNotBlock(t *testing.T) {
+	ctx := testCtx(t)
+	timed := func(what string, fn func() error) error {
+		t.Helper()
+		start := time.Now()
+		err := fn()
+		if d := time.Since(start); d > promptly {
+			t.Errorf("%s took %v, want <= %v", what, d, promptly)
+		}
+		return err
+	}
+	t.Run("Close", func(t *testing.T) {
+		w := tlsStalledPeer(t)
+		timed("Close", w.Close)
+		if !w.IsClosing() {
+			t.Fatal("IsClosing() = false")
+		}
+		timed("Abort after Close", w.Abort)
+		timed("WaitClosed after Abort", func() error { return w.WaitClosed(ctx) })
+	})
+	t.Run("WriteEOF", func(t *testing.T) {
+		w := tlsStalledPeer(t)
+		timed("WriteEOF", w.WriteEOF)
+		timed("Buffered", func() error { w.Buffered(); return nil })
+		timed("Abort after WriteEOF", w.Abort)
+		timed("WaitClosed after Abort", func() error { return w.WaitClosed(ctx) })
+	})
+	t.Run("Abort", func(t *testing.T) {
+		w := tlsStalledPeer(t)
+		timed("Abort", w.Abort)
+		timed("WaitClosed after Abort", func() error { return w.WaitClosed(ctx) })
+	})
+}

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -296,6 +297,14 @@ func (w *Writer) settleLocked() {
 	}
 	if w.eof && !w.eofDone && w.err == nil && !w.closing {
 		w.eofDone = true
+		if tc := w.tlsConn(); tc != nil {
+			// A TLS half-close sends close_notify, a write that blocks
+			// while the peer does not read: send it as the queue is
+			// sent, from a goroutine that owns dst, not under w.mu.
+			w.sending = true
+			go w.closeWriteTLS(tc)
+			return
+		}
 		if err := w.closeWrite(); err != nil {
 			w.failLocked(err)
 		}
@@ -305,12 +314,50 @@ func (w *Writer) settleLocked() {
 	}
 }
 
+func (w *Writer) closeWriteTLS(tc *tls.Conn) {
+	err := tc.CloseWrite()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err != nil {
+		w.failLocked(err)
+	}
+	w.sending = false
+	w.notifyLocked()
+	w.settleLocked()
+}
+
+// tlsConn returns dst if it is a *tls.Conn, whose Close and CloseWrite
+// send an alert and so may block (up to crypto/tls's 5 s) on a peer that
+// does not read.
+func (w *Writer) tlsConn() *tls.Conn {
+	tc, _ := w.dst.(*tls.Conn)
+	return tc
+}
+
+// closeLocked closes dst, at once for Abort. Close of a TLS connection
+// sends close_notify first: a goroutine does that, and closes w.done when
+// it is through, so that neither Close nor w.mu waits for the peer; Abort
+// cuts it short by closing the connection underneath.
 func (w *Writer) closeLocked() {
 	w.closed = true
 	if w.peer != nil {
 		w.peer.guard.Release() // the Reader's ctx registration dies with the connection
 	}
-	if c, ok := w.dst.(io.Closer); ok {
+	if tc := w.tlsConn(); tc != nil {
+		if w.aborted {
+			w.closeErr = tc.NetConn().Close()
+		} else {
+			go func() {
+				err := tc.Close()
+				w.mu.Lock()
+				defer w.mu.Unlock()
+				w.closeErr = err
+				close(w.done)
+				w.notifyLocked()
+			}()
+			return
+		}
+	} else if c, ok := w.dst.(io.Closer); ok {
 		if _, isFile := w.dst.(*os.File); !(isFile && w.eofDone) { // WriteEOF closed the file
 			w.closeErr = c.Close()
 		}
@@ -496,12 +543,14 @@ func (w *Writer) Close() error {
 }
 
 // Abort drops the queue and closes the destination now, waking a send in
-// progress (asyncio's transport.abort). It returns the error of closing,
-// if any; a second call does nothing.
+// progress (asyncio's transport.abort); on TLS it closes the connection
+// underneath without a close_notify alert, so it never waits for the peer,
+// and it cuts short the alert of an earlier Close. It returns the error of
+// closing, if any; a second call does nothing.
 func (w *Writer) Abort() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.closed {
+	if w.aborted || w.doneLocked() {
 		return nil
 	}
 	if !w.closing {
@@ -510,8 +559,26 @@ func (w *Writer) Abort() error {
 	w.aborted = true
 	putChunk(w.q)
 	w.q = nil
+	if w.closed {
+		// Close's TLS close_notify is pending (see closeLocked): cut it
+		// short.
+		if tc := w.tlsConn(); tc != nil {
+			return tc.NetConn().Close()
+		}
+		return nil
+	}
 	w.closeLocked()
 	return w.closeErr
+}
+
+// doneLocked reports whether dst has been closed.
+func (w *Writer) doneLocked() bool {
+	select {
+	case <-w.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // WaitClosed waits until the destination has been closed by Close (after
