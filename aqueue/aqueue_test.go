@@ -234,13 +234,18 @@ func TestSize(t *testing.T) {
 }
 
 func TestNewPriorityNilLess(t *testing.T) {
-	defer func() {
-		r := recover()
-		if s, _ := r.(string); !strings.HasPrefix(s, "aqueue: ") {
-			t.Errorf("recover: got %v, want a panic message with prefix %q", r, "aqueue: ")
+	// No order given: every item is equal, so the queue is FIFO.
+	q := aqueue.NewPriority[int](0, nil)
+	for _, v := range []int{3, 1, 2} {
+		if err := q.TryPut(v); err != nil {
+			t.Fatal(err)
 		}
-	}()
-	aqueue.NewPriority[int](0, nil)
+	}
+	for _, want := range []int{3, 1, 2} {
+		if got, err := q.TryGet(); err != nil || got != want {
+			t.Fatalf("got (%d, %v), want (%d, nil)", got, err, want)
+		}
+	}
 }
 
 func TestErrors(t *testing.T) {

@@ -73,11 +73,11 @@ func NewLIFO[T any](maxsize int) *Queue[T] {
 // put; payloads are compared by nothing but less. maxsize is as for New.
 //
 // less must be a strict weak order, must not panic, and must not call the
-// queue's methods: it runs with the queue locked. NewPriority panics if less
-// is nil, a programming error that no later call could recover from.
+// queue's methods: it runs with the queue locked. A nil less makes all
+// items equal, so the queue serves them first in, first out.
 func NewPriority[T any](maxsize int, less func(a, b T) bool) *Queue[T] {
 	if less == nil {
-		panic("aqueue: NewPriority called with a nil less function")
+		less = func(T, T) bool { return false }
 	}
 	return &Queue[T]{kind: priority, maxsize: max(maxsize, 0), heap: prioHeap[T]{less: less}}
 }
