@@ -195,7 +195,7 @@ func TestGroupNestedInnerFailure(t *testing.T) {
 	recv(t, sibling, "sibling cancelled")
 }
 
-func TestGroupParentDeadline(t *testing.T) {
+func TestGroupParentCancelled(t *testing.T) {
 	parent, cancel := context.WithCancel(testCtx(t))
 	g, _ := executor.NewGroup(parent)
 	started := make(chan struct{})

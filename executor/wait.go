@@ -75,9 +75,9 @@ func (w ReturnWhen) String() string {
 //     CancelledError; done and pending are still filled in;
 //   - an error wrapping ErrInvalid for an unknown when or a nil awaitable.
 //
-// With no awaitables Wait returns at once with nil slices and nil. An
-// awaitable that completes at the moment ctx ends may land in either list;
-// done always holds exactly those done when Wait returns.
+// With no awaitables Wait returns at once with nil slices and nil. The two
+// lists are taken as Wait returns: an awaitable that completes at that
+// moment may land in either, and never in both.
 func Wait(ctx context.Context, when ReturnWhen, fs ...Awaitable) (done, pending []Awaitable, err error) {
 	if when < AllCompleted || when > FirstError {
 		return nil, nil, invalid("Wait: unknown ReturnWhen %d", int(when))
