@@ -3,6 +3,7 @@ package stream_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -19,41 +20,64 @@ import (
 
 // writerNets are the connections every Writer test runs over: loopback
 // TCP and unix sockets (the Writer's non-blocking raw path), net.Pipe (no
-// kernel buffer at all: every byte waits for the peer) and TCP behind a
-// wrapper that hides the socket (the flush-goroutine path).
-var writerNets = []string{"tcp", "unix", "pipe", "wrapped"}
+// kernel buffer at all: every byte waits for the peer), TCP behind a
+// wrapper that hides the socket (the flush-goroutine path), and TLS over
+// TCP.
+var writerNets = []string{"tcp", "unix", "pipe", "wrapped", "tls"}
 
 // writerPair returns a Writer (and its Reader) on one end of a connection
-// of kind network and the raw peer, both torn down with the test.
+// of kind network and the peer (a *tls.Conn for "tls"), both torn down
+// with the test.
 func writerPair(t *testing.T, network string, opts ...stream.Option) (*stream.Reader, *stream.Writer, net.Conn) {
 	t.Helper()
-	n := network
-	if n == "wrapped" {
-		n = "tcp"
-	}
-	c, peer := connPair(t, n)
-	if network == "wrapped" {
-		c = &countingConn{Conn: c}
-	}
+	c, peer := writerConns(t, network, false)
 	r, w := wrap(t, c, opts...)
 	return r, w, peer
 }
 
 // neverReading returns a Writer whose peer never reads, with small kernel
-// buffers so that the Writer queues early.
+// buffers so that the Writer queues early. Over TLS the handshake is done.
 func neverReading(t *testing.T, network string, opts ...stream.Option) (*stream.Writer, net.Conn) {
 	t.Helper()
-	n := network
-	if n == "wrapped" {
-		n = "tcp"
-	}
-	c, peer := connPair(t, n)
-	shrinkBuffers(c, peer)
-	if network == "wrapped" {
-		c = &countingConn{Conn: c}
-	}
+	c, peer := writerConns(t, network, true)
 	_, w := wrap(t, c, opts...)
 	return w, peer
+}
+
+func writerConns(t *testing.T, network string, stalled bool) (c, peer net.Conn) {
+	t.Helper()
+	c, peer = connPair(t, network2(network))
+	if stalled {
+		shrinkBuffers(c, peer)
+	}
+	switch network {
+	case "wrapped":
+		c = &countingConn{Conn: c}
+	case "tls":
+		cert := selfSigned(t)
+		cfg := cert.client()
+		cfg.ServerName = "aio.test"
+		tc, tp := tls.Client(c, cfg), tls.Server(peer, cert.server())
+		t.Cleanup(func() { tp.Close() })
+		c, peer = tc, tp
+		if stalled {
+			hs := goErr(func() error { return tp.HandshakeContext(testCtx(t)) })
+			if err := tc.HandshakeContext(testCtx(t)); err != nil {
+				t.Fatal(err)
+			}
+			if err := await(t, hs, "peer's handshake"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return c, peer
+}
+
+func network2(n string) string {
+	if n == "wrapped" || n == "tls" {
+		return "tcp"
+	}
+	return n
 }
 
 func randomBytes(n int) []byte {
@@ -490,13 +514,6 @@ func TestWriteEOF(t *testing.T) {
 			}
 		})
 	}
-}
-
-func network2(n string) string {
-	if n == "wrapped" {
-		return "tcp"
-	}
-	return n
 }
 
 func TestWriteEOFPipe(t *testing.T) {
