@@ -971,3 +971,57 @@ func TestCoalescingTCP(t *testing.T) {
 		t.Fatalf("client read %q, %v", got, err)
 	}
 }
+
+// TestCloseDuringWrites: goroutines write until Close stops them; every
+// Write that succeeded arrives, whole, and nothing after.
+func TestCloseDuringWrites(t *testing.T) {
+	for _, network := range writerNets {
+		t.Run(network, func(t *testing.T) {
+			ctx := testCtx(t)
+			_, w, peer := writerPair(t, network)
+			got := readAllAsync(peer)
+			const writers = 4
+			var ok [writers]int
+			started := make(chan struct{}, writers)
+			var wg sync.WaitGroup
+			for g := range writers {
+				wg.Go(func() {
+					rec := bytes.Repeat([]byte{byte('a' + g)}, 999)
+					rec = append(rec, '\n')
+					for i := 0; ; i++ {
+						if i == 100 {
+							started <- struct{}{}
+						}
+						if _, err := w.Write(rec); err != nil {
+							if !errors.Is(err, stream.ErrClosed) {
+								t.Errorf("Write: %v, want ErrClosed", err)
+							}
+							return
+						}
+						ok[g]++
+					}
+				})
+			}
+			for range writers {
+				await(t, started, "writers")
+			}
+			w.Close()
+			wg.Wait()
+			if err := w.WaitClosed(ctx); err != nil {
+				t.Fatalf("WaitClosed: %v", err)
+			}
+			data := await(t, got, "peer's read")
+			var count [writers]int
+			for line := range bytes.Lines(data) {
+				g := int(line[0] - 'a')
+				if len(line) != 1000 || g < 0 || g >= writers || !bytes.Equal(line[:999], bytes.Repeat(line[:1], 999)) {
+					t.Fatalf("a record arrived cut or mixed: %q...", line[:min(len(line), 20)])
+				}
+				count[g]++
+			}
+			if count != ok {
+				t.Fatalf("records received per writer %v, successful Writes %v", count, ok)
+			}
+		})
+	}
+}
