@@ -518,3 +518,47 @@ func TestTLSCloseDoesNotBlock(t *testing.T) {
 		timed("WaitClosed after Abort", func() error { return w.WaitClosed(ctx) })
 	})
 }
+
+// TestTLSReadCancelResume: a read over TLS cancelled by its ctx loses
+// nothing, and the connection goes on (a read deadline does not break a
+// *tls.Conn, unlike a write deadline).
+func TestTLSReadCancelResume(t *testing.T) {
+	ctx := testCtx(t)
+	cert := selfSigned(t)
+	cr, cw, sr, sw := startTLSPair(t, "tcp")
+	served := goErr(func() error { return sw.StartTLS(ctx, cert.server(), true) })
+	if err := cw.StartTLS(ctx, cert.client(), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := await(t, served, "server StartTLS"); err != nil {
+		t.Fatal(err)
+	}
+	sw.Write([]byte("par"))
+	if err := sw.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	var returned time.Time
+	reading := goErr(func() error {
+		_, err := cr.ReadLine(rctx)
+		returned = time.Now()
+		return err
+	})
+	waitParked(t, "stream.(*Reader).ReadLine")
+	cancelled := time.Now()
+	cancel()
+	if err := await(t, reading, "ReadLine"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("ReadLine = %v, want Canceled", err)
+	}
+	if d := returned.Sub(cancelled); d > promptly {
+		t.Fatalf("ReadLine returned %v after cancel, want <= %v", d, promptly)
+	}
+	sw.Write([]byte("tial\n"))
+	if line, err := cr.ReadLine(ctx); err != nil || string(line) != "partial\n" {
+		t.Fatalf("ReadLine after a cancelled one = %q, %v; want \"partial\\n\"", line, err)
+	}
+	cw.Write([]byte("and back\n"))
+	if line, err := sr.ReadLine(ctx); err != nil || string(line) != "and back\n" {
+		t.Fatalf("server ReadLine = %q, %v", line, err)
+	}
+}
