@@ -28,21 +28,23 @@ type Pool struct {
 	// what hand-written Go pools use and about as cheap as a queue gets.
 	// When jobs is full, later work waits in overflow, in order, and
 	// workers move it into jobs as room appears; so a Submit never blocks.
-	jobs     chan *node
+	jobs     chan *node   // closed by Shutdown, under mu, once nothing more can be sent
 	overflow []*node      // guarded by mu; overflow[head:] are waiting
 	head     int          // guarded by mu
 	spilled  atomic.Int32 // len(overflow) - head, readable without mu
+	shut     bool         // jobs is closed; guarded by mu
 
 	// gate orders Submit against Shutdown: Submit enqueues holding it for
 	// reading, Shutdown sets closed holding it for writing. So once closed
 	// is set, nothing more is enqueued and no worker is added.
 	gate   sync.RWMutex
 	closed atomic.Bool
-	quit   chan struct{} // closed with closed set
-	forced atomic.Bool   // Shutdown's ctx ended: interrupt whatever starts
+	forced atomic.Bool // Shutdown's ctx ended: interrupt whatever starts
 
 	running atomic.Int32 // live workers
+	_       [60]byte     // idle changes whenever a worker parks: keep it off the line Submit reads
 	idle    atomic.Int32 // workers blocked waiting for work
+	_       [60]byte
 
 	mu     sync.Mutex
 	slots  map[*slot]struct{} // one per live worker; guarded by mu
@@ -54,9 +56,13 @@ type Pool struct {
 // in the overflow list.
 const poolBuffer = 1024
 
-// slot shows which job a worker is running, so that Shutdown can interrupt
-// it when its ctx ends.
-type slot struct{ cur atomic.Pointer[node] }
+// slot shows which job a worker is running, or ran last, so that Shutdown
+// can interrupt it when its ctx ends (interrupting a finished job does
+// nothing, and not clearing the slot saves a store per job).
+type slot struct {
+	cur atomic.Pointer[node]
+	_   [56]byte // one cache line per worker: the slots are written on every job
+}
 
 // node is the Pool's handle on one piece of work. It lives inside the
 // Future, so queueing allocates nothing.
@@ -114,7 +120,6 @@ func (p *Pool) init() {
 			p.workers = int32(runtime.GOMAXPROCS(0))
 		}
 		p.jobs = make(chan *node, poolBuffer)
-		p.quit = make(chan struct{})
 		p.exited = make(chan struct{})
 		p.slots = make(map[*slot]struct{})
 	})
@@ -184,14 +189,18 @@ func (p *Pool) enqueue(n *node) {
 	p.mu.Unlock()
 }
 
-// refill moves overflow work into jobs while there is room.
-func (p *Pool) refill() {
+// moveSpilled moves overflow work into jobs while there is room. Once jobs
+// is closed it does nothing; the overflow is then taken by popSpilled.
+func (p *Pool) moveSpilled() {
 	p.mu.Lock()
 	p.refillLocked()
 	p.mu.Unlock()
 }
 
 func (p *Pool) refillLocked() {
+	if p.shut {
+		return
+	}
 	for p.head < len(p.overflow) {
 		select {
 		case p.jobs <- p.overflow[p.head]:
@@ -206,6 +215,21 @@ func (p *Pool) refillLocked() {
 		p.overflow = nil // let a burst's backlog go
 	}
 	p.overflow, p.head = p.overflow[:0], 0
+}
+
+// popSpilled takes the oldest overflow work, or returns nil if there is
+// none; it serves the workers once jobs is closed and drained.
+func (p *Pool) popSpilled() *node {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.head == len(p.overflow) {
+		return nil
+	}
+	n := p.overflow[p.head]
+	p.overflow[p.head] = nil
+	p.head++
+	p.spilled.Add(-1)
+	return n
 }
 
 // grow starts a worker if none is idle and the limit allows; p.gate must be
@@ -279,7 +303,6 @@ func (p *Pool) worker(s *slot) {
 			n.job.interrupt(errPoolCancelled)
 		}
 		n.job.run()
-		s.cur.Store(nil)
 	}
 }
 
@@ -288,45 +311,33 @@ func (p *Pool) worker(s *slot) {
 func (p *Pool) next() *node {
 	for {
 		select {
-		case n := <-p.jobs:
-			p.afterReceive()
-			return n
+		case n, ok := <-p.jobs:
+			return p.received(n, ok)
 		default:
 		}
 		if p.spilled.Load() > 0 {
-			p.refill()
+			// jobs is empty and overflow is not: move it over (or, if jobs
+			// was closed meanwhile, the receive above will say so).
+			p.moveSpilled()
 			continue
 		}
 		p.idle.Add(1)
-		select {
-		case n := <-p.jobs:
-			p.idle.Add(-1)
-			p.afterReceive()
-			return n
-		case <-p.quit:
-			p.idle.Add(-1)
-			// Nothing is enqueued after quit is closed; retire once both
-			// the channel and the overflow are empty.
-			select {
-			case n := <-p.jobs:
-				p.afterReceive()
-				return n
-			default:
-			}
-			if p.spilled.Load() > 0 {
-				p.refill()
-				continue
-			}
-			return nil
-		}
+		n, ok := <-p.jobs // a plain receive: cheaper than a select
+		p.idle.Add(-1)
+		return p.received(n, ok)
 	}
 }
 
-// afterReceive moves overflow work into the room a receive has made.
-func (p *Pool) afterReceive() {
-	if p.spilled.Load() > 0 {
-		p.refill()
+// received completes a receive from jobs: it refills the room the receive
+// made, or, once jobs is closed and drained, serves the overflow.
+func (p *Pool) received(n *node, ok bool) *node {
+	if !ok {
+		return p.popSpilled()
 	}
+	if p.spilled.Load() > 0 {
+		p.moveSpilled()
+	}
+	return n
 }
 
 // dropQueued completes every job still queued with err.
@@ -336,14 +347,17 @@ func (p *Pool) dropQueued(err error) {
 	p.overflow, p.head = nil, 0
 	p.spilled.Store(0)
 	p.mu.Unlock()
+drain:
 	for {
 		select {
-		case n := <-p.jobs:
+		case n, ok := <-p.jobs:
+			if !ok {
+				break drain
+			}
 			p.drop(n, err)
-			continue
 		default:
+			break drain
 		}
-		break
 	}
 	for _, n := range spill {
 		p.drop(n, err)
@@ -371,11 +385,16 @@ func (p *Pool) Shutdown(ctx context.Context, cancelPending bool) error {
 	ctx = orBackground(ctx)
 	p.init()
 	p.gate.Lock()
-	if !p.closed.Load() {
-		p.closed.Store(true)
-		close(p.quit) // idle workers wake, find the queue empty, retire
-	}
+	p.closed.Store(true) // from now on nothing is sent on jobs but by moveSpilled
 	p.gate.Unlock()
+	p.mu.Lock()
+	if !p.shut {
+		// Under mu, which moveSpilled holds while it sends. Workers drain
+		// what jobs holds, then the overflow, then retire; idle ones wake.
+		p.shut = true
+		close(p.jobs)
+	}
+	p.mu.Unlock()
 	if cancelPending {
 		p.dropQueued(errPoolCancelled)
 	}
