@@ -42,6 +42,10 @@ func (w *Writer) StartTLS(ctx context.Context, cfg *tls.Config, server bool) err
 
 	pc := &prefixConn{Conn: conn, prefix: append([]byte(nil), r.buf[r.head:r.tail]...)}
 	r.release()
+	// The Reader keeps its registration with the ctx of its last read, and
+	// when that ctx ends it sets a read deadline in the past: drop it (which
+	// clears such a deadline) before the handshake reads the connection.
+	r.guard.Release()
 	var tc *tls.Conn
 	if server {
 		tc = tls.Server(pc, cfg)

@@ -562,3 +562,26 @@ func TestTLSReadCancelResume(t *testing.T) {
 		t.Fatalf("server ReadLine = %q, %v", line, err)
 	}
 }
+
+// TestStartTLSAfterCancelledRead: a read under a ctx that has since ended
+// leaves nothing behind that breaks the handshake (the Reader keeps its
+// ctx registration between reads; when that ctx ends it sets a read
+// deadline in the past on the connection).
+func TestStartTLSAfterCancelledRead(t *testing.T) {
+	ctx := testCtx(t)
+	cert := selfSigned(t)
+	_, cw, sr, sw := startTLSPair(t, "tcp")
+	cw.Write([]byte("one more line\n"))
+	rctx, cancel := context.WithCancel(ctx)
+	if line, err := sr.ReadLine(rctx); err != nil || string(line) != "one more line\n" {
+		t.Fatalf("ReadLine = %q, %v", line, err)
+	}
+	cancel() // the request is done; its ctx ends
+	served := goErr(func() error { return sw.StartTLS(ctx, cert.server(), true) })
+	if err := cw.StartTLS(ctx, cert.client(), false); err != nil {
+		t.Fatalf("client StartTLS: %v", err)
+	}
+	if err := await(t, served, "server StartTLS"); err != nil {
+		t.Fatalf("server StartTLS after a read whose ctx ended: %v", err)
+	}
+}
