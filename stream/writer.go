@@ -523,9 +523,11 @@ func (w *Writer) WriteEOF() error {
 }
 
 // Close sends what is queued, then closes the destination (if it is an
-// io.Closer; for a connection, both directions). It does not wait: use
-// WaitClosed for that, and Abort if the peer may never read. Close is
-// idempotent; later calls of Write, Drain, WriteEOF return ErrClosed.
+// io.Closer; for a connection, both directions; on TLS after a
+// close_notify alert, which crypto/tls gives up on after 5 s). It does not
+// wait: use WaitClosed for that, and Abort if the peer may never read.
+// Close is idempotent; later calls of Write, Drain, WriteEOF return
+// ErrClosed.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
