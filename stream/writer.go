@@ -601,7 +601,9 @@ func (w *Writer) WaitClosed(ctx context.Context) error {
 	return w.err
 }
 
-// IsClosing reports whether Close or Abort has been called.
+// IsClosing reports whether Close or Abort has been called, or a failed
+// StartTLS has closed the connection. (Unlike asyncio's is_closing, a
+// connection lost by itself does not count: Write and Drain report it.)
 func (w *Writer) IsClosing() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
