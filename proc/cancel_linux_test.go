@@ -70,6 +70,36 @@ func TestCancelKillsGrandchild(t *testing.T) {
 	}
 }
 
+// TestCancelKillsStragglers: once the child has exited after a
+// cancellation, what is left of its group is killed without waiting for
+// the rest of the grace.
+func TestCancelKillsStragglers(t *testing.T) {
+	ctx := testCtx(t)
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The shell dies of SIGTERM; its background command ignores it.
+	p, err := proc.Shell(pctx, "(trap '' TERM; exec sleep 1000) & echo $!; wait", proc.Stdout(proc.Pipe))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanup(t, p)
+	line, err := p.Stdout.ReadLine(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	straggler, _ := strconv.Atoi(strings.TrimSpace(string(line)))
+	t.Cleanup(func() { syscall.Kill(straggler, syscall.SIGKILL) })
+	t0 := time.Now()
+	cancel()
+	if code, err := wait(t, ctx, p); code != -15 || !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %d, %v; want -15, context.Canceled", code, err)
+	}
+	// Well before the default grace of 5 s.
+	if gone, err := waitGone(straggler, 2*time.Second); !gone || err != nil {
+		t.Fatalf("straggler still running %v after cancel (%v)", time.Since(t0), err)
+	}
+}
+
 // TestProcessGroup: by default the child leads its own group, and signals
 // reach its children; WithProcessGroup(false) leaves it in ours.
 func TestProcessGroup(t *testing.T) {

@@ -73,7 +73,8 @@
 //
 // # Windows
 //
-// The package builds on Windows, with these limits: there are no process
+// The package builds on Windows (and on other systems without Unix
+// processes, such as Plan 9), with these limits: there are no process
 // groups (WithProcessGroup(true) is an error wrapping errors.ErrUnsupported,
 // and signals reach the child only); SendSignal accepts os.Kill only,
 // Terminate is the same as Kill (TerminateProcess, as in asyncio), and a

@@ -2,5 +2,5 @@
 
 package proc_test
 
-func isHelper(string) bool          { return false }
+func isHelper(string) bool           { return false }
 func runHelper(string, []string) int { return 2 }

@@ -29,7 +29,8 @@ var (
 )
 
 // A Process is a running (or finished) child process: asyncio's
-// asyncio.subprocess.Process. Its methods may be called from any goroutine.
+// asyncio.subprocess.Process. It is made by Exec, Shell or Start (the zero
+// Process is not usable). Its methods may be called from any goroutine.
 //
 // The child is waited for (reaped) by a goroutine of the Process as soon as
 // it exits, whether or not anyone calls Wait, so it never lingers as a
@@ -177,7 +178,9 @@ func start(ctx context.Context, cmd *exec.Cmd, c *config, inheritByDefault bool)
 		case s.writer != nil:
 			child = s.writer
 		case s.redirect == Inherit:
-			child = [3]*os.File{os.Stdin, os.Stdout, os.Stderr}[fd]
+			if f := [3]*os.File{os.Stdin, os.Stdout, os.Stderr}[fd]; f != nil {
+				child = f
+			}
 		case s.redirect == DevNull:
 			child = nil // os/exec opens the null device
 		case s.redirect == ToStdout:
