@@ -46,7 +46,7 @@ func orBackground(ctx context.Context) context.Context {
 type Future[T any] struct {
 	node // a Pool's view of the work; unused by Go
 
-	state atomic.Uint32 // pending, then complete; val and err are final once complete
+	state atomic.Uint32 // the complete and watched bits; val and err are final once complete
 	mu    sync.Mutex
 	done  chan struct{} // made on demand by Done while pending; guarded by mu
 	cbs   *callback     // pending callbacks, a list in registration order; guarded by mu
@@ -61,8 +61,8 @@ type Future[T any] struct {
 }
 
 const (
-	pending uint32 = iota
-	complete
+	complete uint32 = 1 << iota // val and err are set, and final
+	watched                     // a Done channel or a callback exists: finish must take mu
 )
 
 // completions numbers completed futures in the order they completed, so
@@ -102,7 +102,7 @@ func failed[T any](err error) *Future[T] {
 // block in a system call without stopping the others.
 //
 // ctx' is derived from ctx and is cancelled by Future.Cancel, by the end of
-// ctx, and after fn returns. If ctx' is already done when the goroutine
+// ctx, and when fn returns (before the future is seen to complete). If ctx' is already done when the goroutine
 // starts, fn is not called and the future fails with ctx'.Err(), as a task
 // cancelled before its first step never runs. A panic in fn becomes a
 // *PanicError (see PanicError for why). A nil ctx means
@@ -140,16 +140,30 @@ func (f *Future[T]) fail(err error) {
 	f.finish(zero, err)
 }
 
-// finish records the outcome unless f is already complete, then releases the
-// work's ctx and runs the OnDone functions. It reports whether it completed f.
+// finish records the outcome unless f is already complete, releases the
+// work's ctx, publishes the outcome and runs the callbacks. It reports
+// whether it completed f.
+//
+// Only the one owner of the work calls finish (the goroutine of Go, the
+// worker that claimed the job, or whoever dropped it), so nothing else
+// writes val and err; setting the complete bit publishes them.
 func (f *Future[T]) finish(v T, err error) bool {
-	f.mu.Lock()
-	if f.state.Load() == complete {
-		f.mu.Unlock()
+	s := f.state.Load()
+	if s&complete != 0 {
 		return false
 	}
 	f.val, f.err = v, err
 	f.seq = completions.Add(1)
+	// The work's ctx ends before anyone can see f complete: whoever waited
+	// for f finds it ended, as errgroup's Wait leaves its ctx.
+	f.release()
+	if s == 0 && f.state.CompareAndSwap(0, complete) {
+		// Nobody was watching: no channel to close, no callback to run,
+		// and no lock to take. That is the common case of a Pool.
+		return true
+	}
+
+	f.mu.Lock()
 	// The combinators hear of the completion before anyone can see it, so
 	// that a future completed because of another one is always reported
 	// after it (in AsCompleted, say). Their functions only make a
@@ -160,19 +174,13 @@ func (f *Future[T]) finish(v T, err error) bool {
 			cb.fn()
 		}
 	}
-	f.state.Store(complete) // publishes val and err to lock-free readers
+	f.state.Store(complete | watched)
 	done, cbs := f.done, f.cbs
 	f.cbs = nil
 	f.mu.Unlock()
 
 	if done != nil {
 		close(done)
-	}
-	if f.wctx.parent != nil {
-		f.wctx.cancel(nil) // the work is over; release what its ctx holds
-	}
-	if f.unhook != nil {
-		f.unhook()
 	}
 	for cb := cbs; cb != nil; cb = cb.next {
 		if !cb.early {
@@ -182,9 +190,33 @@ func (f *Future[T]) finish(v T, err error) bool {
 	return true
 }
 
+// release lets go of what the work held once f is complete.
+func (f *Future[T]) release() {
+	if f.wctx.parent != nil {
+		f.wctx.cancel(nil) // the work is over; its ctx ends
+	}
+	if f.unhook != nil {
+		f.unhook()
+	}
+}
+
+// watchLocked marks f as watched, so that finish takes mu, and reports
+// false if f is complete already; f.mu must be held.
+func (f *Future[T]) watchLocked() bool {
+	for {
+		s := f.state.Load()
+		if s&complete != 0 {
+			return false
+		}
+		if s&watched != 0 || f.state.CompareAndSwap(s, s|watched) {
+			return true
+		}
+	}
+}
+
 // completed reports whether f is complete; once it returns true, f.val and
 // f.err may be read without the lock.
-func (f *Future[T]) completed() bool { return f.state.Load() == complete }
+func (f *Future[T]) completed() bool { return f.state.Load()&complete != 0 }
 
 // Done returns a channel that is closed when f completes, for use in select.
 func (f *Future[T]) Done() <-chan struct{} {
@@ -194,7 +226,7 @@ func (f *Future[T]) Done() <-chan struct{} {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.done == nil {
-		if f.state.Load() == complete {
+		if !f.watchLocked() {
 			return closedChan
 		}
 		f.done = make(chan struct{})
@@ -298,7 +330,7 @@ func (f *Future[T]) subscribe(fn func()) (stop func() bool) {
 
 func (f *Future[T]) addCallback(fn func(), early bool) (stop func() bool) {
 	f.mu.Lock()
-	if f.state.Load() == complete {
+	if !f.watchLocked() {
 		f.mu.Unlock()
 		fn()
 		return func() bool { return false }
