@@ -9,10 +9,11 @@ type Result[T any] struct {
 	Err   error
 }
 
-// watch subscribes to every future and returns a channel that
-// receives the index of each one as it completes, in completion order
-// (futures already complete come first, in argument order), and a function
-// that unsubscribes from those still pending. The channel has room for every
+// watch subscribes to every future and returns a channel that receives the
+// index of each one as it completes, and a function that unsubscribes from
+// those still pending. Futures complete already are sent first, in argument
+// order; the others in the order they complete, each just before it is
+// published as complete (see Future.finish). The channel has room for every
 // index, so a completing future never blocks on it.
 func watch[T any](fs []*Future[T]) (<-chan int, func()) {
 	ch := make(chan int, len(fs))

@@ -8,15 +8,15 @@ import (
 )
 
 // workCtx is the ctx a future's work runs with: a child of the ctx given to
-// Go or Submit, cancelled by Future.Cancel and after the work returns.
+// Go or Submit, cancelled by Future.Cancel and when the work returns.
 //
-// It behaves as context.WithCancelCause(parent) would, and is one: the real
-// child is made the first time the work asks for Done or Value (which
-// context.Cause, context.WithCancel and context.AfterFunc all do). Until
-// then Deadline and Err are answered from the parent and a flag, and a
-// cancel only sets the flag. So work that never looks at its ctx, typical
-// of CPU-bound functions, costs no allocation and no cancellation for it;
-// this is most of the cost of a Future.
+// It behaves as the context.WithCancelCause(parent) it wraps, which it
+// makes the first time the work asks for Done or Value (as context.Cause,
+// context.WithCancel and context.AfterFunc all do). Until then Deadline and
+// Err are answered from the parent and a flag, and a cancel only sets the
+// flag. So work that never looks at its ctx, typical of CPU-bound
+// functions, pays no allocation and no cancellation for it: making and
+// cancelling that ctx used to be most of the cost of a Future.
 type workCtx struct {
 	parent context.Context
 	state  atomic.Uint32 // fresh, then cancelled and/or real
