@@ -16,7 +16,10 @@ import (
 //
 // Workers start as work arrives, up to the limit, and wait for more work
 // until Shutdown. The queue of work not yet started has no bound, so Submit
-// never blocks. A Pool must not be copied after first use.
+// never blocks, and queued work holds no goroutine: a million queued calls
+// cost a million Futures, not a million stacks parked on a semaphore (which
+// is why this is not x/sync's semaphore in front of Go; Group.SetLimit is).
+// A Pool must not be copied after first use.
 //
 // The zero Pool is ready to use and runs up to runtime.GOMAXPROCS(0)
 // functions at a time.
