@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"time"
 
@@ -47,8 +48,9 @@ func (p *Process) Communicate(ctx context.Context, input []byte) (stdout, stderr
 			return nil, nil, ErrNoStdin
 		}
 		// Input after the caller closed Stdin is a mistake; after the
-		// child exited (and Stdin was aborted) it is a broken pipe.
-		if _, err := p.Stdin.Write(nil); err != nil && !p.stdinAborted.Load() {
+		// child exited (and Stdin was aborted) or closed its end, it is a
+		// broken pipe, which asyncio ignores.
+		if _, err := p.Stdin.Write(nil); err != nil && !p.ignorableFeedError(err) {
 			return nil, nil, err
 		}
 	}
@@ -65,9 +67,9 @@ func (p *Process) Communicate(ctx context.Context, input []byte) (stdout, stderr
 			cols = append(cols, nil)
 			continue
 		}
-		c := &collector{pr: s.pr, buf: []byte{}}
+		c := &collector{pr: s.pr}
 		if n := s.r.Buffered(); n > 0 {
-			c.buf, _ = s.r.ReadN(context.Background(), n)
+			c.cur, _ = s.r.ReadN(context.Background(), n)
 		}
 		cols = append(cols, c)
 	}
@@ -167,7 +169,7 @@ reading:
 			continue
 		}
 		c.pr.finish(os.ErrClosed)
-		out[i] = c.buf
+		out[i] = c.bytes()
 		if c.err != nil {
 			errs = append(errs, c.err)
 		}
@@ -204,14 +206,23 @@ func (p *Process) ignorableFeedError(err error) bool {
 	return p.stdinAborted.Load() && (errors.Is(err, os.ErrClosed) || errors.Is(err, stream.ErrClosed))
 }
 
-// A collector reads one pipe to EOF for Communicate.
+// A collector reads one pipe to EOF for Communicate. It reads into chunks
+// of growing size, joined once at the end: a single buffer doubled as it
+// fills would cost as much copying, but in moves of up to half the output,
+// which the garbage collector cannot interrupt and spins waiting for.
 type collector struct {
 	pr          *pipeReader
-	buf         []byte
-	err         error // a read error other than EOF
-	interrupted bool  // stopped by interrupt before EOF
-	probe       []byte
+	chunks      [][]byte // full chunks, in order
+	cur         []byte   // the chunk being filled
+	size        int      // bytes in chunks
+	err         error    // a read error other than EOF
+	interrupted bool     // stopped by interrupt before EOF
 }
+
+const (
+	minChunk = 4 << 10
+	maxChunk = 1 << 20
+)
 
 func (c *collector) run(finished chan<- *collector) {
 	for {
@@ -230,22 +241,16 @@ func (c *collector) run(finished chan<- *collector) {
 	}
 }
 
-// readOnce reads into the free end of buf. When buf is full it reads into a
-// small probe instead, so that the EOF after output that filled buf exactly
-// does not double buf for nothing.
 func (c *collector) readOnce() error {
-	if len(c.buf) < cap(c.buf) {
-		n, err := c.pr.Read(c.buf[len(c.buf):cap(c.buf)])
-		c.buf = c.buf[:len(c.buf)+n]
-		return err
+	if len(c.cur) == cap(c.cur) {
+		if len(c.cur) > 0 {
+			c.chunks = append(c.chunks, c.cur)
+			c.size += len(c.cur)
+		}
+		c.cur = make([]byte, 0, min(max(2*cap(c.cur), minChunk), maxChunk))
 	}
-	if c.probe == nil {
-		c.probe = make([]byte, probeSize)
-	}
-	n, err := c.pr.Read(c.probe)
-	if n > 0 {
-		c.buf = append(growRead(c.buf, n), c.probe[:n]...)
-	}
+	n, err := c.pr.Read(c.cur[len(c.cur):cap(c.cur)])
+	c.cur = c.cur[:len(c.cur)+n]
 	return err
 }
 
@@ -255,24 +260,33 @@ func (c *collector) drain() {
 		return
 	}
 	var err error
-	c.buf, err = readAvailable(c.pr.f, c.buf)
+	c.cur, err = readAvailable(c.pr.f, c.cur)
 	if err != nil && err != io.EOF && c.err == nil {
 		c.err = err
 	}
 }
 
-const probeSize = 4 << 10
+// bytes returns all that was read: empty, not nil, if nothing was.
+func (c *collector) bytes() []byte {
+	if len(c.chunks) == 0 {
+		if c.cur == nil {
+			return []byte{}
+		}
+		return c.cur
+	}
+	out := make([]byte, 0, c.size+len(c.cur))
+	for _, b := range c.chunks {
+		out = append(out, b...)
+	}
+	return append(out, c.cur...)
+}
 
-// growRead returns b with room for at least n more bytes, doubling its
-// capacity as bytes.Buffer does, so that reading a large output copies it
-// about once in all.
+// growRead returns b with room for at least n more bytes.
 func growRead(b []byte, n int) []byte {
 	if cap(b)-len(b) >= n {
 		return b
 	}
-	nb := make([]byte, len(b), max(2*cap(b), len(b)+n, probeSize))
-	copy(nb, b)
-	return nb
+	return slices.Grow(b, max(cap(b), n, minChunk))
 }
 
 // pipeReader is the parent's end of a Pipe for Stdout or Stderr, read by

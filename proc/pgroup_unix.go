@@ -84,7 +84,7 @@ func readAvailable(f *os.File, buf []byte) ([]byte, error) {
 	var rerr error
 	err = rc.Read(func(fd uintptr) bool {
 		for {
-			buf = growRead(buf, probeSize)
+			buf = growRead(buf, minChunk)
 			n, e := syscall.Read(int(fd), buf[len(buf):cap(buf)])
 			switch {
 			case e == syscall.EINTR:

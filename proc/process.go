@@ -326,7 +326,11 @@ func (p *Process) markExited() {
 	}
 	p.mu.Unlock()
 	if p.Stdin != nil {
-		p.stdinAborted.Store(true)
+		// Input the caller already closed is not "aborted": a write after
+		// that stays the caller's mistake (see Communicate).
+		if !p.Stdin.IsClosing() {
+			p.stdinAborted.Store(true)
+		}
 		_ = p.Stdin.Abort()
 	}
 }
