@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -143,6 +144,41 @@ func TestProcessGroup(t *testing.T) {
 				t.Fatal("grandchild survived SIGKILL")
 			}
 		}
+	}
+}
+
+// TestStartKeepsSysProcAttr: a Cmd that asks for a session of its own
+// leads its group as well; the caller's SysProcAttr is not changed.
+func TestStartKeepsSysProcAttr(t *testing.T) {
+	ctx := testCtx(t)
+	cmd := exec.Command("sh", "-c", "sleep 1000 & echo $!; wait")
+	attr := &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = attr
+	p, err := proc.Start(ctx, cmd, proc.Stdout(proc.Pipe))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanup(t, p)
+	if !attr.Setsid || attr.Setpgid || attr.Pgid != 0 {
+		t.Fatalf("caller's SysProcAttr changed: %+v", *attr)
+	}
+	line, err := p.Stdout.ReadLine(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grandchild, _ := strconv.Atoi(strings.TrimSpace(string(line)))
+	t.Cleanup(func() { syscall.Kill(grandchild, syscall.SIGKILL) })
+	if sid, _, e := syscall.RawSyscall(syscall.SYS_GETSID, uintptr(p.PID()), 0, 0); e != 0 || int(sid) != p.PID() {
+		t.Fatalf("session %d (%v), want %d", sid, e, p.PID())
+	}
+	if err := p.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if gone, err := waitGone(grandchild, 5*time.Second); !gone || err != nil {
+		t.Fatalf("grandchild survived Kill of the session's group (%v)", err)
+	}
+	if code, err := wait(t, ctx, p); code != -9 || err != nil {
+		t.Fatalf("got %d, %v", code, err)
 	}
 }
 
