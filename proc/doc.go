@@ -12,7 +12,7 @@
 //	asyncio                                   proc
 //	create_subprocess_exec(prog, *args, ...)  Exec(ctx, prog, args, opts...)
 //	create_subprocess_shell(cmd, ...)         Shell(ctx, cmd, opts...)
-//	(a subprocess.Popen argument)             Start(ctx, cmd) adopts a prepared *exec.Cmd
+//	**kwds passed on to subprocess.Popen      Start(ctx, cmd) adopts a prepared *exec.Cmd
 //	stdin=, stdout=, stderr=                  Stdin(x), Stdout(x), Stderr(x)
 //	None, PIPE, DEVNULL, STDOUT               Inherit, Pipe, DevNull, ToStdout
 //	limit=, cwd=, env=                        WithLimit, WithDir, WithEnv
@@ -53,9 +53,11 @@
 // WithProcessGroup(false).
 //
 // Stopping a child whose ctx ended means SIGTERM to its group, then SIGKILL
-// once the kill grace (WithKillGrace, default 5 s) has passed, or at once
-// when the child exits and something of its group is left. Wait reports
-// that with the ctx's error (context.Cause) next to the return code.
+// to the group if the child still runs once the kill grace (WithKillGrace,
+// default 5 s) has passed. When the child exits before that, whatever is
+// left of its group gets SIGKILL at once: nothing it started outlives it.
+// Wait reports the stop with the ctx's error (context.Cause) next to the
+// return code.
 //
 // The child is reaped as soon as it exits, by a goroutine of the Process,
 // whether or not Wait is called: no zombie is left behind, and that

@@ -114,8 +114,8 @@ var stdioNames = [3]string{"Stdin", "Stdout", "Stderr"}
 // Stdin connects the child's standard input to src: Inherit (the default),
 // Pipe, DevNull, an *os.File, or any io.Reader, which a goroutine of os/exec
 // copies into the child until EOF. With Pipe, Process.Stdin is the writing
-// end. Such an io.Reader must come to an end: os/exec waits for its copy,
-// and Wait with it, even after the child has exited.
+// end. Such an io.Reader must come to an end: os/exec waits for its copy
+// to finish, and so does Wait, even after the child has exited.
 func Stdin(src any) Option { return stdioOption(fdIn, src) }
 
 // Stdout connects the child's standard output to dst: Inherit (the default),
