@@ -158,8 +158,10 @@
 //	  limit=                            stream.WithLimit
 //	  ssl=, server_hostname=            stream.WithTLS, with tls.Config.ServerName
 //	  ssl_handshake_timeout=            stream.WithHandshakeTimeout
-//	  ssl_shutdown_timeout=             not provided, because stream.Writer.Close never waits for the
-//	                                    peer's close_notify: there is nothing to time out
+//	  ssl_shutdown_timeout=             not provided, because crypto/tls never waits for the peer's
+//	                                    close_notify and bounds sending its own (5 s), and
+//	                                    stream.Writer.Close does not wait even for that;
+//	                                    stream.Writer.WaitClosed does, stream.Writer.Abort cuts it short
 //	  local_addr=                       stream.WithLocalAddr
 //	  happy_eyeballs_delay=,            stream.WithDialer and net.Dialer.FallbackDelay; net.Dialer
 //	  interleave=                       interleaves already
@@ -290,8 +292,8 @@
 //	loop.add_reader(),                  a goroutine blocked in a Read (os.File.Read, net.Conn.Read) is
 //	loop.remove_reader()                add_reader and its callback in one; readiness alone:
 //	                                    syscall.RawConn.Read (from os.File.SyscallConn or
-//	                                    net.TCPConn.SyscallConn), whose function returns true to stop,
-//	                                    as remove_reader
+//	                                    net.TCPConn.SyscallConn), whose function returns false to wait
+//	                                    for readiness again and true to stop, as remove_reader
 //	loop.add_writer(),                  likewise, syscall.RawConn.Write
 //	loop.remove_writer()
 //	loop.connect_read_pipe()            os.Pipe and stream.NewReader
