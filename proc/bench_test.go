@@ -8,6 +8,7 @@ import (
 	"io"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/netaio/aio/proc"
 )
@@ -35,6 +36,47 @@ func BenchmarkSpawnTrue(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkSpawnTruePaired runs the two of BenchmarkSpawnTrue in turns, one
+// pair per iteration, and reports their times and ratio: on a shared
+// machine whose load drifts, a ratio taken within each pair is steadier
+// than one of two benchmarks run one after the other.
+func BenchmarkSpawnTruePaired(b *testing.B) {
+	ctx := context.Background()
+	runExec := func() {
+		if err := exec.Command("true").Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runProc := func() {
+		p, err := proc.Exec(ctx, "true", nil,
+			proc.Stdin(proc.DevNull), proc.Stdout(proc.DevNull), proc.Stderr(proc.DevNull))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if code, err := p.Wait(ctx); code != 0 || err != nil {
+			b.Fatal(code, err)
+		}
+	}
+	var execT, procT time.Duration
+	n := 0
+	for b.Loop() {
+		first, second, t1, t2 := runExec, runProc, &execT, &procT
+		if n%2 == 1 { // alternate, so that neither always runs first
+			first, second, t1, t2 = runProc, runExec, &procT, &execT
+		}
+		t0 := time.Now()
+		first()
+		mid := time.Now()
+		second()
+		*t1 += mid.Sub(t0)
+		*t2 += time.Since(mid)
+		n++
+	}
+	b.ReportMetric(float64(execT.Nanoseconds())/float64(n), "exec-ns/op")
+	b.ReportMetric(float64(procT.Nanoseconds())/float64(n), "proc-ns/op")
+	b.ReportMetric(float64(procT)/float64(execT), "proc/exec")
 }
 
 // BenchmarkCat256MiB sends 256 MiB through cat and reads it back:
