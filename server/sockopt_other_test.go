@@ -1,0 +1,13 @@
+//go:build !linux
+
+package server_test
+
+import (
+	"net"
+	"testing"
+)
+
+func keepAliveOf(t testing.TB, c net.Conn) (o struct{ on, idle int }) {
+	t.Skip("Linux only")
+	return o
+}
