@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -138,5 +137,3 @@ func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 		<-tick.C
 	}
 }
-
-func numGoroutine() int { return runtime.NumGoroutine() }

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/netaio/aio/server"
 )
@@ -64,3 +65,20 @@ func TestBacklog(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+// queued returns the bytes waiting in c's socket: unread input (FIONREAD)
+// plus output the peer has not acknowledged yet (TIOCOUTQ).
+func queued(t testing.TB, c net.Conn) int {
+	rc, err := c.(syscall.Conn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in, out int32
+	rc.Control(func(fd uintptr) {
+		syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(&in)))
+		syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCOUTQ, uintptr(unsafe.Pointer(&out)))
+	})
+	return int(in + out)
+}
+
+const canQueued = true
