@@ -240,8 +240,9 @@ func liveHeap() int64 {
 	return int64(s[0].Value.Uint64())
 }
 
-// TestLongLineBoundedMemory: a client sends longLineSize bytes (1 GiB) with no newline to a ReadLine handler, which goes on reading
-// after each LimitOverrunError as asyncio's readline loop does. Every 64
+// TestLongLineBoundedMemory: a client sends longLineSize bytes (1 GiB)
+// with no newline to a ReadLine handler, which goes on reading after each
+// LimitOverrunError as asyncio's readline loop does. Every 64
 // MiB the client pauses until the server has read everything (Linux: both
 // sockets' queues are empty) and the live heap is measured: it stays
 // within 1 MiB of the limit above where it started. Another client is
