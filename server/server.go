@@ -84,24 +84,14 @@ type Server struct {
 	done     chan struct{} // closed once lnDown && active == 0
 }
 
-// generation is the ctx shared by the handlers of the connections accepted
-// between two CloseClients or AbortClients. Sharing one ctx is what keeps
-// an idle connection cheap: no ctx, cancel func or timer of its own.
-type generation struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-}
-
-func newGeneration(parent context.Context) *generation {
-	ctx, cancel := context.WithCancel(parent)
-	return &generation{ctx: ctx, cancel: cancel}
-}
-
-// conn is the server's record of one connection, guarded by Server.mu.
+// conn is the server's record of one connection. Its list links, c, r,
+// w (once set), closing and aborted are guarded by Server.mu.
 type conn struct {
 	prev, next *conn
-	gen        *generation
-	c          net.Conn       // the accepted connection, until w exists
+	srv        *Server
+	ctx        connCtx  // the handler's ctx
+	c          net.Conn // the accepted connection, until w exists
+	r          *stream.Reader
 	w          *stream.Writer // nil until the TLS handshake is done
 	closing    bool           // CloseClients reached it
 	aborted    bool           // AbortClients reached it
@@ -551,13 +541,20 @@ func (s *Server) acceptLoop(l *listener) {
 			}
 			return
 		}
-		// A closure, not "go s.serveConn(cn)": the goroutine then starts
-		// in serveConn's body, without a wrapper frame under it (see
-		// serveConn for why its depth matters).
+		// The connection's goroutine: open, the handler, then finish
+		// (deferred, so that it runs after a panic too). It is a closure
+		// that keeps little in its frame and calls no wrapper, because
+		// its frame stays under the handler's for the connection's whole
+		// life. An idle connection is mostly its goroutine's stack, which
+		// stays at its initial 2 KiB only if the deepest call chain of
+		// the handler fits in about 1.1 KiB, and the runtime never shrinks
+		// a grown stack back while a quarter of it (plus an 800-byte
+		// allowance) is in use, which a goroutine parked in a read always
+		// has. See connCtx for the other half of this.
 		go func() {
-			defer s.finish(cn)
-			if r, w := s.open(cn); w != nil {
-				s.h(cn.gen.ctx, r, w)
+			defer finish(cn)
+			if s := cn.srv; s.open(cn) {
+				s.h(&cn.ctx, cn.r, cn.w)
 			}
 		}()
 	}
@@ -570,7 +567,8 @@ func (s *Server) track(c net.Conn) *conn {
 	if s.closed {
 		return nil
 	}
-	cn := &conn{gen: s.gen, c: c}
+	cn := &conn{srv: s, c: c}
+	cn.ctx.init(s.gen)
 	cn.prev, cn.next = s.conns.prev, &s.conns
 	cn.prev.next, s.conns.prev = cn, cn
 	s.active++
@@ -580,7 +578,7 @@ func (s *Server) track(c net.Conn) *conn {
 func (s *Server) untrack(cn *conn) {
 	s.mu.Lock()
 	cn.prev.next, cn.next.prev = cn.next, cn.prev
-	cn.prev, cn.next, cn.c, cn.w = nil, nil, nil, nil
+	cn.prev, cn.next, cn.c, cn.r, cn.w = nil, nil, nil, nil, nil
 	s.active--
 	s.checkDoneLocked()
 	s.mu.Unlock()
@@ -596,34 +594,26 @@ func (s *Server) leave() {
 	s.mu.Unlock()
 }
 
-// A connection's goroutine runs open, the handler, then finish (deferred,
-// so that it runs after a panic too). That goroutine is started as a
-// closure in acceptLoop with as small a frame as possible, because the frame
-// stays on the stack under the handler for the connection's whole life:
-// an idle connection is mostly its goroutine's stack, and the stack is
-// only shrunk back by the garbage collector while less than a quarter of
-// it is in use.
-
 // open readies the connection for its handler: keep-alive, TLS handshake,
-// Reader and Writer. It returns a nil Writer if the connection is already
-// over.
-func (s *Server) open(cn *conn) (*stream.Reader, *stream.Writer) {
+// Reader and Writer (cn.r, cn.w). It reports false if the connection is
+// already over.
+func (s *Server) open(cn *conn) bool {
 	c := cn.c
 	if s.keepAlive || s.cfg.tls != nil {
 		if c = s.prepare(cn); c == nil {
-			return nil, nil
+			return false
 		}
 	}
 	r, w, err := stream.Wrap(c, s.streamOpts...)
 	if err != nil { // the options were checked by the constructor
 		c.Close()
 		s.cfg.logger.Error("server: cannot wrap the connection", "remote", remote(c), "err", err)
-		return nil, nil
+		return false
 	}
 	// Attach the Writer, unless CloseClients or AbortClients reached the
 	// connection while it had none.
 	s.mu.Lock()
-	cn.w, cn.c = w, nil
+	cn.r, cn.w, cn.c = r, w, nil
 	closing, aborted := cn.closing, cn.aborted
 	s.mu.Unlock()
 	switch {
@@ -632,9 +622,9 @@ func (s *Server) open(cn *conn) (*stream.Reader, *stream.Writer) {
 	case closing:
 		w.Close() // nothing is queued: closes at once
 	default:
-		return r, w
+		return true
 	}
-	return nil, nil
+	return false
 }
 
 // prepare sets the keep-alive probes and makes the TLS handshake. It
@@ -650,7 +640,7 @@ func (s *Server) prepare(cn *conn) net.Conn {
 		return c
 	}
 	tc := tls.Server(c, s.cfg.tls)
-	ctx, cancel := context.WithTimeout(cn.gen.ctx, s.cfg.handshakeTimeout)
+	ctx, cancel := context.WithTimeout(&cn.ctx, s.cfg.handshakeTimeout)
 	defer cancel()
 	if err := tc.HandshakeContext(ctx); err != nil {
 		c.Close()
@@ -663,8 +653,11 @@ func (s *Server) prepare(cn *conn) net.Conn {
 // finish ends the connection once its handler has returned or panicked: a
 // panic is logged and aborts this connection alone; otherwise the Writer
 // is closed, which sends what is queued. It waits until the connection is
-// closed (the end of the flush, or AbortClients) and forgets it.
-func (s *Server) finish(cn *conn) {
+// closed (the end of the flush, or AbortClients) and forgets it. It is a
+// function of cn alone so that deferring it costs the goroutine's frame
+// one word less.
+func finish(cn *conn) {
+	s := cn.srv
 	p := recover()
 	// cn.w is written only by this goroutine (open), so it can be read
 	// without the lock here.
