@@ -115,6 +115,7 @@ func (c *connCtx) Value(key any) any {
 	}
 	return c.gen.base.Value(key)
 }
+
 func (c *connCtx) String() string { return "server.HandlerContext" }
 
 // cancelCtxKey is the key the context package looks its cancelCtx up by;
