@@ -51,8 +51,10 @@
 //     queued is sent.
 //   - AbortClients closes every connection now, dropping queued output.
 //   - ServeForever, when its ctx ends, does Close and CloseClients, waits
-//     up to the close grace for the queued output to leave, aborts what
-//     is still sending, and returns once every handler has returned.
+//     up to the close grace (WithCloseGrace, 500 ms by default) for the
+//     queued output to leave, aborts what is still sending (a peer that
+//     stopped reading would hold it forever), and returns once every
+//     handler has returned.
 //
 // WaitClosed(ctx) waits until the listeners are closed and every handler
 // has returned and its connection is closed. After it (or a Shutdown that

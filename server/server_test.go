@@ -733,6 +733,16 @@ func TestUnixCleanup(t *testing.T) {
 			t.Fatalf("Close removed another server's socket file: %v", err)
 		}
 	})
+	t.Run("abstract", func(t *testing.T) {
+		if runtime.GOOS != "linux" {
+			t.Skip("abstract sockets are Linux's")
+		}
+		name := fmt.Sprintf("@aio-test-%d-%d", os.Getpid(), time.Now().UnixNano())
+		s := start(t, "unix", name, echoLines)
+		if got := roundTrip(t, dial(t, s.Addrs()[0]), "abstract\n"); got != "abstract\n" {
+			t.Fatalf("got %q", got)
+		}
+	})
 	t.Run("cleanup off", func(t *testing.T) {
 		path := unixPath(t)
 		s := start(t, "unix", path, echoLines, server.WithUnixCleanup(false))
