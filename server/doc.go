@@ -97,7 +97,7 @@
 // connection holds no timer. An idle Reader on a socket holds no buffer.
 // So an idle connection is its goroutine (2 KiB of stack with a handler
 // of modest depth) and the records of the runtime, net and stream (about
-// 1.8 KiB): 4.8 KiB of resident memory per idle connection in
+// 1.8 KiB): 4.7 KiB of resident memory per idle connection in
 // ../shared/bench's idle.sh, where a goroutine-per-connection server with
 // a bufio.Reader takes 7.8 KiB. No goroutine polls: the accept loops
 // block in Accept, and WaitClosed, Shutdown and ServeForever are woken

@@ -124,7 +124,10 @@ func listenUnix(ctx context.Context, path string, c *config) (*listener, error) 
 // removeStale removes a socket file at path that no server listens on any
 // more. It leaves alone, with an error, anything else at path: a live
 // socket (asyncio would remove it and steal the address), a file that is
-// not a socket, a socket it cannot probe.
+// not a socket, a socket it cannot probe. Whether a server listens is
+// learnt by connecting: a refused connection means none does. (On macOS
+// and the BSDs a live server whose backlog is full refuses too; its file
+// would be taken for stale. Linux answers EAGAIN then, which is kept.)
 func removeStale(ctx context.Context, path string) error {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {

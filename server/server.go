@@ -553,8 +553,8 @@ func (s *Server) acceptLoop(l *listener) {
 		// has. See connCtx for the other half of this.
 		go func() {
 			defer finish(cn)
-			if s := cn.srv; s.open(cn) {
-				s.h(&cn.ctx, cn.r, cn.w)
+			if cn.srv.open(cn) {
+				cn.srv.h(&cn.ctx, cn.r, cn.w)
 			}
 		}()
 	}

@@ -79,7 +79,7 @@ func echo(ctx context.Context, r *stream.Reader, w *stream.Writer) {
 }
 
 func line(ctx context.Context, r *stream.Reader, w *stream.Writer) {
-	for n := 1; ; n++ {
+	for {
 		l, err := r.ReadLine(ctx)
 		if err != nil {
 			return // EOF, or a line over the limit
@@ -87,11 +87,10 @@ func line(ctx context.Context, r *stream.Reader, w *stream.Writer) {
 		if _, err := w.Write(l); err != nil {
 			return
 		}
-		// Backpressure for a client that stops reading, looked at every
-		// 64 lines: Drain also sends what the Writer holds back to
-		// coalesce replies, so calling it for every line would send one
-		// segment per line, and even Buffered takes the Writer's lock.
-		if n%64 == 0 && w.Buffered() > stream.DefaultHighWater {
+		// Backpressure only when a client stops reading: Drain also sends
+		// what the Writer holds back to coalesce replies, so calling it
+		// for every line would send one segment per line.
+		if w.Buffered() > stream.DefaultHighWater {
 			if err := w.Drain(ctx); err != nil {
 				return
 			}
