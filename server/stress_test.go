@@ -448,3 +448,30 @@ func TestChurn(t *testing.T) {
 	}
 	t.Logf("%d cycles: %d fds, %d goroutines, live heap %+d KiB", churnCycles, countFDs(t), runtime.NumGoroutine(), grown>>10)
 }
+
+// TestIdleConnStack: 1,000 connections idle in a ReadLine handler after one
+// round trip keep goroutine stacks of 2 KiB, mostly: the deepest call
+// chain of their first read fits in the initial stack (see connCtx). A
+// regression here costs 2 KiB per idle connection; it shows as an average
+// well above 2 KiB.
+func TestIdleConnStack(t *testing.T) {
+	if raceEnabled {
+		t.Skip("stack sizes mean nothing under the race detector")
+	}
+	const n = 1000
+	s := start(t, "tcp", "127.0.0.1:0", echoLines)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	g0 := runtime.NumGoroutine()
+	for range n {
+		roundTrip(t, dial(t, s.Addrs()[0]), "hello\n")
+	}
+	eventually(t, 5*time.Second, "handlers running", func() bool { return runtime.NumGoroutine() >= g0+n })
+	runtime.ReadMemStats(&after)
+	per := float64(after.StackInuse-before.StackInuse) / n
+	t.Logf("stack per idle connection: %.0f bytes", per)
+	if per > 2.6*1024 {
+		t.Errorf("stack per idle connection: %.0f bytes, want about 2 KiB", per)
+	}
+}
