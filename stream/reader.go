@@ -154,12 +154,13 @@ func (r *Reader) makeRoom(need, ceiling int) {
 		return
 	}
 	need = max(need, n+1)
-	if r.head+need <= len(r.buf) && r.tail < len(r.buf) {
-		return
-	}
 	if need <= len(r.buf) {
-		copy(r.buf, r.buf[r.head:r.tail])
-		r.head, r.tail = 0, n
+		// Slide the data to the front, as bufio does, so the read gets
+		// all the free space rather than what is left at the end.
+		if r.head > 0 {
+			copy(r.buf, r.buf[r.head:r.tail])
+			r.head, r.tail = 0, n
+		}
 		return
 	}
 	size := min(max(2*len(r.buf), chunkSize), ceiling)
@@ -510,6 +511,17 @@ func (r *Reader) Records(ctx context.Context, sep []byte) iter.Seq2[[]byte, erro
 		}
 		defer r.exit(true)
 		for {
+			if len(sep) == 1 { // the line case, inlined: the loop's hot path
+				if i := bytes.IndexByte(r.buf[r.head:r.tail], sep[0]); i >= 0 && i <= r.limit {
+					end := r.head + i + 1
+					rec := r.buf[r.head:end:end]
+					r.head = end
+					if !yield(rec, nil) {
+						return
+					}
+					continue
+				}
+			}
 			rec, err := r.readSlice(ctx, sep)
 			if err == nil {
 				if !yield(rec, nil) {
