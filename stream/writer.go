@@ -25,11 +25,14 @@ import (
 // Replies are coalesced by one more rule: while the Reader of the same
 // connection (from Wrap or Open) holds input its caller has not read yet,
 // Write queues instead of sending, and the queue leaves when that Reader
-// next has to wait for input, when 4 KiB are queued, or at Drain, WriteEOF
-// or Close. A server answering pipelined requests thus sends one segment
-// per batch of requests rather than one per reply, while a lone reply is
-// never held back longer than it takes its handler to ask for more input.
-// (asyncio's write() always tries to send at once.)
+// next has to wait for input, when 4 KiB are queued, when Drain has to
+// wait, or at WriteEOF or Close. A server answering pipelined requests
+// thus sends one segment per batch of requests rather than one per reply
+// (with or without a Drain after each), while a lone reply is never held
+// back longer than it takes its handler to ask for more input. A handler
+// that stops reading while input is still buffered, to wait for something
+// else, should send what it wrote first: Drain after SetWriteBufferLimits(0,
+// 0) does, as does Close. (asyncio's write() always tries to send at once.)
 //
 // A Writer is safe for concurrent use: writes are sent in the order Write
 // was called, and any number of goroutines may wait in Drain.
@@ -403,8 +406,8 @@ func (w *Writer) setHold(h bool) {
 }
 
 // Drain is asyncio's drain: it returns at once while Buffered() <= the high
-// watermark; otherwise it waits until Buffered() <= the low watermark. It
-// also sends bytes held back for coalescing. It returns the error that
+// watermark; otherwise it sends what is held back for coalescing and waits
+// until Buffered() <= the low watermark. It returns the error that
 // ended the stream, ErrClosed after Close, or ctx's error if ctx ends
 // first. Any number of goroutines may wait in Drain at once.
 func (w *Writer) Drain(ctx context.Context) error {
@@ -413,11 +416,14 @@ func (w *Writer) Drain(ctx context.Context) error {
 	if err := w.drainableLocked(); err != nil {
 		return err
 	}
+	if w.bufferedLocked() <= w.high {
+		// Bytes held back for coalescing stay held: they leave when the
+		// Reader needs input, so write-then-drain per reply still sends
+		// one segment per batch of requests.
+		return nil
+	}
 	if !w.sending && len(w.q) > 0 {
 		w.sendLocked()
-	}
-	if w.bufferedLocked() <= w.high {
-		return w.err
 	}
 	for w.bufferedLocked() > w.low {
 		if err := w.waitLocked(ctx); err != nil {

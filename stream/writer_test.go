@@ -920,7 +920,7 @@ func TestCoalescing(t *testing.T) {
 		t.Fatalf("ReadLine = %q", l)
 	}
 
-	// Held replies leave once 4 KiB are queued, and at Drain.
+	// Held replies leave once 4 KiB are queued, and when Drain has to wait.
 	sent = goErr(func() error { _, err := client.Write([]byte("f\ng\n")); return err })
 	if line, err := r.ReadLine(ctx); err != nil || string(line) != "f\n" {
 		t.Fatalf("ReadLine = %q, %v", line, err)
@@ -938,6 +938,14 @@ func TestCoalescing(t *testing.T) {
 	}
 	sentAll()
 	w.Write([]byte("G\n"))
+	// A Drain that need not wait leaves the reply held ...
+	if err := w.Drain(ctx); err != nil || w.Buffered() != 2 {
+		t.Fatalf("Drain below the high watermark = %v, Buffered() = %d; want nil, 2 held", err, w.Buffered())
+	}
+	// ... one that has to wait sends it.
+	if err := w.SetWriteBufferLimits(0, 0); err != nil {
+		t.Fatal(err)
+	}
 	drained := goErr(func() error { return w.Drain(ctx) })
 	n, err = client.Read(buf)
 	if err != nil || string(buf[:n]) != "G\n" {
