@@ -70,7 +70,8 @@ type Writer struct {
 	eof       bool // WriteEOF called
 	eofDone   bool
 	closed    bool
-	done      chan struct{} // closed when dst is closed
+	done      chan struct{} // closed when dst is closed; made by the first waiter
+	isDone    bool          // dst is closed
 	changed   chan struct{} // closed and cleared at every change a waiter may want
 	high      int
 	low       int
@@ -96,7 +97,6 @@ func newWriter(dst io.Writer, c *config) *Writer {
 		high:             c.high,
 		low:              c.low,
 		handshakeTimeout: c.handshakeTimeout,
-		done:             make(chan struct{}),
 	}
 	w.conn, _ = dst.(net.Conn)
 	if w.raw = rawConnOf(dst); w.raw != nil {
@@ -355,7 +355,7 @@ func (w *Writer) closeLocked() {
 				w.mu.Lock()
 				defer w.mu.Unlock()
 				w.closeErr = err
-				close(w.done)
+				w.markDoneLocked()
 				w.notifyLocked()
 			}()
 			return
@@ -365,7 +365,7 @@ func (w *Writer) closeLocked() {
 			w.closeErr = c.Close()
 		}
 	}
-	close(w.done)
+	w.markDoneLocked()
 	w.notifyLocked()
 }
 
@@ -580,13 +580,29 @@ func (w *Writer) Abort() error {
 }
 
 // doneLocked reports whether dst has been closed.
-func (w *Writer) doneLocked() bool {
-	select {
-	case <-w.done:
-		return true
-	default:
-		return false
+func (w *Writer) doneLocked() bool { return w.isDone }
+
+func (w *Writer) markDoneLocked() {
+	w.isDone = true
+	if w.done != nil {
+		close(w.done)
 	}
+}
+
+// closedChan is the done channel of a Writer closed before anyone waited.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// doneChanLocked returns a channel closed when dst is closed. It is made
+// only for a waiter: most Writers are never waited for, and an idle
+// connection should not carry one.
+func (w *Writer) doneChanLocked() <-chan struct{} {
+	if w.done == nil {
+		if w.isDone {
+			return closedChan
+		}
+		w.done = make(chan struct{})
+	}
+	return w.done
 }
 
 // WaitClosed waits until the destination has been closed by Close (after
@@ -594,8 +610,11 @@ func (w *Writer) doneLocked() bool {
 // returns ctx's error if ctx ended first, the error that kept the queue
 // from being delivered if a Close could not deliver it, else nil.
 func (w *Writer) WaitClosed(ctx context.Context) error {
+	w.mu.Lock()
+	done := w.doneChanLocked()
+	w.mu.Unlock()
 	select {
-	case <-w.done:
+	case <-done:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
