@@ -2,9 +2,9 @@
 // do, over net.Conn, pipes or any io.Reader and io.Writer.
 //
 // A Reader reads by record: ReadLine, ReadUntil (one or several
-// separators), ReadExactly, ReadN, and the zero-copy views ReadSlice, Next
-// and Peek. Records are bounded by a limit (DefaultLimit, 64 KiB), so a
-// peer cannot make the buffer grow without end. A Writer never blocks in
+// separators), ReadExactly, ReadN, and the zero-copy views ReadSlice, Next,
+// Peek and the Records iterator. Records are bounded by a limit
+// (DefaultLimit, 64 KiB), so a peer cannot make the buffer grow without end. A Writer never blocks in
 // Write; Drain waits while too much is queued (watermark backpressure), and
 // Close sends what is queued before closing.
 //
