@@ -15,6 +15,23 @@ type Result[T any] struct {
 // order; the others in the order they complete, each just before it is
 // published as complete (see Future.finish). The channel has room for every
 // index, so a completing future never blocks on it.
+// next receives the index of the next completion from ch. A completion
+// that has already happened wins over ctx ending at the same moment, so it
+// is not lost to the cancellation; ok is false when ctx ended first.
+func next(ctx context.Context, ch <-chan int) (i int, ok bool) {
+	select {
+	case i = <-ch:
+		return i, true
+	case <-ctx.Done():
+		select {
+		case i = <-ch:
+			return i, true
+		default:
+			return 0, false
+		}
+	}
+}
+
 func watch[T any](fs []*Future[T]) (<-chan int, func()) {
 	ch := make(chan int, len(fs))
 	stops := make([]func() bool, len(fs))
@@ -75,17 +92,9 @@ func Gather[T any](ctx context.Context, fs ...*Future[T]) ([]T, error) {
 		return nil, err
 	}
 	for left := len(fs); left > 0; left-- {
-		var i int
-		select {
-		case i = <-ch:
-		case <-ctx.Done():
-			// Completions that already happened are not lost to a
-			// cancellation arriving at the same moment.
-			select {
-			case i = <-ch:
-			default:
-				return fail(ctx.Err())
-			}
+		i, ok := next(ctx, ch)
+		if !ok {
+			return fail(ctx.Err())
 		}
 		if err := fs[i].err; err != nil {
 			return fail(err)

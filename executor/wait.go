@@ -121,18 +121,12 @@ func Wait(ctx context.Context, when ReturnWhen, fs ...Awaitable) (done, pending 
 
 wait:
 	for left := len(fs); left > 0; left-- {
-		var i int
-		select {
-		case i = <-ch:
-		case <-ctx.Done():
-			select {
-			case i = <-ch:
-			default:
-				if e := ctx.Err(); errors.Is(e, context.Canceled) {
-					err = e
-				}
-				break wait
+		i, ok := next(ctx, ch)
+		if !ok {
+			if e := ctx.Err(); errors.Is(e, context.Canceled) {
+				err = e
 			}
+			break wait
 		}
 		// A future is heard of just before it is published as complete;
 		// wait for that, which takes no longer than its finish, before
@@ -220,16 +214,10 @@ func AsCompleted[T any](ctx context.Context, fs ...*Future[T]) iter.Seq2[*Future
 		}
 
 		for left := len(fs) - len(early); left > 0; left-- {
-			var i int
-			select {
-			case i = <-ch:
-			case <-ctx.Done():
-				select {
-				case i = <-ch:
-				default:
-					yield(nil, ctx.Err())
-					return
-				}
+			i, ok := next(ctx, ch)
+			if !ok {
+				yield(nil, ctx.Err())
+				return
 			}
 			<-fs[i].Done()
 			if !yield(fs[i], nil) {
