@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -60,7 +61,12 @@ type Writer struct {
 	// sending means some goroutine owns dst: a Write trying the socket, the
 	// flush goroutine, SendFile or StartTLS. Only the owner writes to dst.
 	sending bool
-	hold    bool // the peer Reader holds unread input
+	// hold: the peer Reader holds unread input; held: the queue is being
+	// held back because of it. Both are atomics so that the Reader, which
+	// changes hold about twice a request, takes no lock to do it (see
+	// setHold).
+	hold    atomic.Bool
+	held    atomic.Bool
 	err     error
 	closing bool // Close or Abort called, or StartTLS failed
 	// closedErr is what calls return once closing: ErrClosed, or the
@@ -131,7 +137,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 		w.mu.Unlock()
 		return 0, nil
 	}
-	if w.sending || len(w.q) > 0 || w.hold || w.raw == nil {
+	if w.sending || len(w.q) > 0 || w.hold.Load() || w.raw == nil {
 		w.enqueueLocked(p)
 		w.maybeSendLocked()
 		w.mu.Unlock()
@@ -206,9 +212,20 @@ func (w *Writer) prependLocked(p []byte) {
 // maybeSendLocked starts sending the queue unless a send is in flight or
 // the queue is held back for coalescing (see Writer).
 func (w *Writer) maybeSendLocked() {
-	if !w.sending && len(w.q) > 0 && w.err == nil && (!w.hold || len(w.q) >= chunkSize) {
-		w.sendLocked()
+	if w.sending || len(w.q) == 0 || w.err != nil {
+		return
 	}
+	if len(w.q) < chunkSize && w.hold.Load() {
+		w.held.Store(true)
+		// The Reader may have let go between the Load and the Store. It
+		// clears hold, then looks at held; this sets held, then looks at
+		// hold again: one of the two sees the other, so the queue is
+		// never left held with no Reader to release it.
+		if w.hold.Load() {
+			return
+		}
+	}
+	w.sendLocked()
 }
 
 // sendLocked sends the queue: one attempt that cannot block on a socket,
@@ -216,6 +233,7 @@ func (w *Writer) maybeSendLocked() {
 // non-empty queue; it unlocks w.mu during the attempt.
 func (w *Writer) sendLocked() {
 	w.sending = true
+	w.held.Store(false)
 	if w.raw == nil {
 		go w.flush()
 		return
@@ -399,10 +417,12 @@ func (w *Writer) waitLocked(ctx context.Context) error {
 
 // setHold is how the peer Reader says whether it holds unread input.
 func (w *Writer) setHold(h bool) {
-	w.mu.Lock()
-	w.hold = h
-	w.maybeSendLocked()
-	w.mu.Unlock()
+	w.hold.Store(h)
+	if !h && w.held.Load() {
+		w.mu.Lock()
+		w.maybeSendLocked()
+		w.mu.Unlock()
+	}
 }
 
 // Drain is asyncio's drain: it returns at once while Buffered() <= the high
