@@ -1,6 +1,7 @@
 package stream_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -1032,4 +1033,52 @@ func TestCloseDuringWrites(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHoldReleaseRace: replies written by another goroutine while the
+// Reader toggles between holding input and waiting for it are never left
+// held: the client, which waits for each reply before it sends on, would
+// otherwise wait forever.
+func TestHoldReleaseRace(t *testing.T) {
+	ctx := testCtx(t)
+	client, srv := connPair(t, "tcp")
+	r, w := wrap(t, srv)
+	lines := make(chan []byte, 16)
+	go func() {
+		defer close(lines)
+		for line, err := range r.Lines(ctx) {
+			if err != nil {
+				return
+			}
+			lines <- line
+		}
+	}()
+	replied := make(chan struct{})
+	go func() {
+		defer close(replied)
+		for line := range lines {
+			if _, err := w.Write(bytes.ToUpper(line)); err != nil {
+				return
+			}
+		}
+	}()
+	rounds := 5000 / raceSlowdown
+	br := bufio.NewReader(client)
+	for i := range rounds {
+		// Two requests at once, so the Reader holds the second while the
+		// first one's reply is written.
+		req := fmt.Sprintf("a%d\nb%d\n", i, i)
+		if _, err := client.Write([]byte(req)); err != nil {
+			t.Fatal(err)
+		}
+		client.SetReadDeadline(time.Now().Add(waitLimit))
+		for _, want := range []string{fmt.Sprintf("A%d\n", i), fmt.Sprintf("B%d\n", i)} {
+			got, err := br.ReadString('\n')
+			if err != nil || got != want {
+				t.Fatalf("round %d: got %q, %v; want %q (a reply left held?)", i, got, err, want)
+			}
+		}
+	}
+	w.Close()
+	await(t, replied, "writer goroutine")
 }
