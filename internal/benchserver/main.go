@@ -87,9 +87,10 @@ func line(ctx context.Context, r *stream.Reader, w *stream.Writer) {
 		if _, err := w.Write(l); err != nil {
 			return
 		}
-		// Backpressure only when a client stops reading: Drain also sends
-		// what the Writer holds back to coalesce replies, so calling it
-		// for every line would send one segment per line.
+		// Backpressure only when a client stops reading. (Drain on every
+		// line would also keep replies coalesced, since it leaves held
+		// replies alone below the high watermark, but costs a little more:
+		// 0.70 against 0.66 us of server CPU a line in ../shared/bench.)
 		if w.Buffered() > stream.DefaultHighWater {
 			if err := w.Drain(ctx); err != nil {
 				return
