@@ -117,10 +117,7 @@ func (r *Reader) exit(release bool) {
 	if release && r.head == r.tail && r.buf != nil {
 		r.release()
 	}
-	if h := r.head < r.tail; r.peer != nil && r.holding != h {
-		r.holding = h
-		r.peer.setHold(h)
-	}
+	r.tellPeer(r.head < r.tail)
 	r.busy.Store(false)
 }
 
