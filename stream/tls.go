@@ -37,7 +37,7 @@ func (w *Writer) StartTLS(ctx context.Context, cfg *tls.Config, server bool) err
 		w.mu.Unlock()
 		return err
 	}
-	conn, host := w.conn, w.host
+	conn, host := w.connLocked(), w.host
 	w.mu.Unlock()
 
 	pc := &prefixConn{Conn: conn, prefix: append([]byte(nil), r.buf[r.head:r.tail]...)}
@@ -76,7 +76,7 @@ func (w *Writer) StartTLS(ctx context.Context, cfg *tls.Config, server bool) err
 		w.closeLocked()
 		return err
 	}
-	w.dst, w.conn, w.raw = tc, tc, nil
+	w.dst, w.raw = tc, nil
 	r.setSource(tc)
 	w.disownLocked()
 	return nil

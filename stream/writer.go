@@ -55,33 +55,34 @@ type Writer struct {
 
 	mu       sync.Mutex
 	dst      io.Writer
-	conn     net.Conn // dst as a net.Conn, or nil
-	q        []byte   // bytes not yet handed to dst, in order
-	inflight int      // bytes handed to dst and not yet returned
-	// sending means some goroutine owns dst: a Write trying the socket, the
-	// flush goroutine, SendFile or StartTLS. Only the owner writes to dst.
-	sending bool
+	q        []byte // bytes not yet handed to dst, in order
+	inflight int    // bytes handed to dst and not yet returned
+	err      error
+	// closedErr is what calls return once closing: ErrClosed, or the
+	// error of the failed StartTLS that closed the connection.
+	closedErr error
+	closeErr  error
+	done      chan struct{} // closed when dst is closed; made by the first waiter
+	changed   chan struct{} // closed and cleared at every change a waiter may want
+	high      int
+	low       int
 	// hold: the peer Reader holds unread input; held: the queue is being
 	// held back because of it. Both are atomics so that the Reader, which
 	// changes hold about twice a request, takes no lock to do it (see
 	// setHold).
-	hold    atomic.Bool
-	held    atomic.Bool
-	err     error
+	hold atomic.Bool
+	held atomic.Bool
+	// sending means some goroutine owns dst: a Write trying the socket, the
+	// flush goroutine, SendFile or StartTLS. Only the owner writes to dst.
+	sending bool
 	closing bool // Close or Abort called, or StartTLS failed
-	// closedErr is what calls return once closing: ErrClosed, or the
-	// error of the failed StartTLS that closed the connection.
-	closedErr error
-	aborted   bool
-	eof       bool // WriteEOF called
-	eofDone   bool
-	closed    bool
-	done      chan struct{} // closed when dst is closed; made by the first waiter
-	isDone    bool          // dst is closed
-	changed   chan struct{} // closed and cleared at every change a waiter may want
-	high      int
-	low       int
-	closeErr  error
+	aborted bool
+	eof     bool // WriteEOF called
+	eofDone bool
+	closed  bool
+	isDone  bool // dst is closed
+	// (The fields are in this order, bools last, so that a Writer fits
+	// the 256-byte size class: it is most of an idle connection's heap.)
 }
 
 // NewWriter returns a Writer to w. It accepts the option
@@ -104,7 +105,6 @@ func newWriter(dst io.Writer, c *config) *Writer {
 		low:              c.low,
 		handshakeTimeout: c.handshakeTimeout,
 	}
-	w.conn, _ = dst.(net.Conn)
 	if w.raw = rawConnOf(dst); w.raw != nil {
 		w.rawFn = w.writeRaw
 	}
@@ -662,7 +662,12 @@ func (w *Writer) IsClosing() bool {
 func (w *Writer) Conn() net.Conn {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.conn
+	return w.connLocked()
+}
+
+func (w *Writer) connLocked() net.Conn {
+	c, _ := w.dst.(net.Conn)
+	return c
 }
 
 // own waits until no send is in flight and the queue is empty, then takes
