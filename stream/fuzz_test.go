@@ -2,6 +2,7 @@ package stream_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"testing"
 
@@ -73,7 +74,7 @@ func runScript(t *testing.T, data, ops, sizes []byte, limit int, eofErr bool) {
 	m := &model{data: data, limit: limit}
 	s := &script{b: ops}
 	for step := 0; !s.done() && step < 200; step++ {
-		op := s.next() % 9
+		op := s.next() % 10
 		var err2 error
 		switch op {
 		case 0:
@@ -114,6 +115,21 @@ func runScript(t *testing.T, data, ops, sizes []byte, limit int, eofErr bool) {
 			p := make([]byte, s.next()%16)
 			n, err := r.Read(p)
 			err2 = m.checkRead(len(p), p[:n], err)
+		case 9:
+			sep := s.sep()
+			k, n, broke := s.next()%4+1, 0, false
+			for rec, err := range r.Records(ctx, sep) {
+				if err2 = m.checkRecord(sep, rec, err); err2 != nil {
+					break
+				}
+				if n++; n >= k {
+					broke = true
+					break
+				}
+			}
+			if err2 == nil && !broke && len(m.rest()) > 0 {
+				err2 = fmt.Errorf("Records(%q) ended with %q unread", sep, m.rest())
+			}
 		}
 		if err2 == errResync {
 			if err := m.checkSuffix(r); err != nil {
@@ -153,6 +169,8 @@ func FuzzReader(f *testing.F) {
 	f.Add([]byte("xxabxxbxab\n\nab"), []byte{2, 2, 0, 1, 1, 0, 2, 1, 2, 0, 2}, []byte{0, 1, 2}, uint8(3), false)
 	f.Add([]byte("line one\nline two is longer than the limit\nthree\n"), []byte{3, 3, 3, 3}, []byte{7}, uint8(6), false)
 	f.Add([]byte("0123456789abcdef"), []byte{1, 5, 5, 3, 6, 7, 7, 2, 8, 9}, []byte{2, 9}, uint8(5), true)
+	// Records (op 9) twice, with a short limit.
+	f.Add([]byte("one\ntwo\nxxabxxxxxxxxxxxxxxxxabxab"), []byte{9, 0, 2, 1, 9, 1, 0, 1, 3}, []byte{4, 1}, uint8(6), false)
 	f.Fuzz(func(t *testing.T, raw, ops, sizes []byte, limit uint8, eofErr bool) {
 		if len(raw) > 4096 || len(ops) > 512 {
 			return

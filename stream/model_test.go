@@ -193,6 +193,33 @@ func (m *model) checkUntil(seps [][]byte, got []byte, err error) error {
 	return nil
 }
 
+// checkRecord checks one item a Records loop over sep yielded. An overrun
+// is skipped by Records itself, by exactly its Consumed, so the model can
+// follow it.
+func (m *model) checkRecord(sep, got []byte, err error) error {
+	rest := m.rest()
+	outcome, end, lo, hi := m.until([][]byte{sep})
+	switch outcome {
+	case untilRecord:
+		if err != nil || !bytes.Equal(got, rest[:end]) {
+			return fmt.Errorf("Records(%q) yielded (%q, %v), want (%q, nil)", sep, got, err, rest[:end])
+		}
+		m.pos += end
+	case untilOverrun:
+		var lo2 *stream.LimitOverrunError
+		if !errors.As(err, &lo2) || got != nil || lo2.Consumed < lo || lo2.Consumed > hi {
+			return fmt.Errorf("Records(%q) (limit %d) on %q yielded (%q, %v), want LimitOverrunError{%d..%d}", sep, m.limit, rest, got, err, lo, hi)
+		}
+		m.pos += lo2.Consumed
+	case untilIncomplete:
+		if len(rest) == 0 || err != nil || !bytes.Equal(got, rest) {
+			return fmt.Errorf("Records(%q) at the end of %q yielded (%q, %v)", sep, rest, got, err)
+		}
+		m.pos = len(m.data)
+	}
+	return nil
+}
+
 // errResync means the model cannot follow the Reader any more (ReadLine
 // consumed an overrun whose size depends on chunking); the caller checks
 // what remains with checkSuffix and stops.

@@ -142,6 +142,13 @@ func (r *Reader) tellPeer(holding bool) {
 func (r *Reader) makeRoom(need, ceiling int) {
 	n := r.tail - r.head
 	if n == 0 {
+		if need <= chunkSize && cap(r.buf) == chunkSize {
+			// Keep the drained chunk for this read rather than trade it
+			// for another from the pool (a raw read gives it back if it
+			// has to wait).
+			r.head, r.tail = 0, 0
+			return
+		}
 		r.release()
 		if need > chunkSize {
 			r.buf = make([]byte, need)
@@ -279,8 +286,11 @@ func (r *Reader) unread(p []byte) {
 }
 
 func (r *Reader) take(n int) []byte {
-	out := make([]byte, n)
-	copy(out, r.buf[r.head:r.head+n])
+	// make then copy from a plain variable is what the compiler turns into
+	// an allocation without zeroing.
+	src := r.buf[r.head : r.head+n]
+	out := make([]byte, len(src))
+	copy(out, src)
 	r.head += n
 	return out
 }
@@ -446,7 +456,7 @@ func (r *Reader) ReadUntil(ctx context.Context, seps ...[]byte) ([]byte, error) 
 		return nil, err
 	}
 	defer r.exit(true)
-	end, err := r.until(ctx, seps, true)
+	end, err := r.until(ctx, seps, true, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -469,16 +479,21 @@ func (r *Reader) ReadSlice(ctx context.Context, sep []byte) ([]byte, error) {
 // readSlice is ReadSlice for a caller that holds the Reader.
 func (r *Reader) readSlice(ctx context.Context, sep []byte) ([]byte, error) {
 	// Fast path: a whole record within the limit is buffered.
+	offset := 0
 	if len(sep) > 0 {
-		if i := bytes.Index(r.buf[r.head:r.tail], sep); i >= 0 && i <= r.limit {
+		i := bytes.Index(r.buf[r.head:r.tail], sep)
+		if i >= 0 && i <= r.limit {
 			end := r.head + i + len(sep)
 			line := r.buf[r.head:end:end]
 			r.head = end
 			return line, nil
 		}
+		if i < 0 { // the search goes on where a separator could begin
+			offset = max(0, r.tail-r.head+1-len(sep))
+		}
 	}
 	seps := [1][]byte{sep}
-	end, err := r.until(ctx, seps[:], false)
+	end, err := r.until(ctx, seps[:], false, offset)
 	if err != nil {
 		return nil, err
 	}
@@ -508,41 +523,39 @@ func (r *Reader) Records(ctx context.Context, sep []byte) iter.Seq2[[]byte, erro
 		}
 		defer r.exit(true)
 		for {
-			if len(sep) == 1 { // the line case, inlined: the loop's hot path
-				if i := bytes.IndexByte(r.buf[r.head:r.tail], sep[0]); i >= 0 && i <= r.limit {
-					end := r.head + i + 1
-					rec := r.buf[r.head:end:end]
-					r.head = end
-					if !yield(rec, nil) {
-						return
-					}
-					continue
-				}
-			}
-			rec, err := r.readSlice(ctx, sep)
-			if err == nil {
-				if !yield(rec, nil) {
-					return
-				}
-				continue
-			}
-			switch e := err.(type) {
-			case *IncompleteReadError:
-				if len(e.Partial) > 0 {
-					yield(e.Partial, nil)
-				}
+			rec, err, last := r.record(ctx, sep)
+			if (rec != nil || err != nil) && !yield(rec, err) || last {
 				return
-			case *LimitOverrunError:
-				r.skip(e.Consumed)
-				if !yield(nil, err) {
-					return
-				}
-				continue
 			}
-			yield(nil, err)
-			return
 		}
 	}
+}
+
+// record reads the next record for Records: what to yield (nothing if both
+// are nil) and whether it is the last.
+func (r *Reader) record(ctx context.Context, sep []byte) (rec []byte, err error, last bool) {
+	if len(sep) == 1 { // lines: the hot path, without readSlice's call
+		if i := bytes.IndexByte(r.buf[r.head:r.tail], sep[0]); i >= 0 && i <= r.limit {
+			end := r.head + i + 1
+			rec = r.buf[r.head:end:end]
+			r.head = end
+			return rec, nil, false
+		}
+	}
+	rec, err = r.readSlice(ctx, sep)
+	switch e := err.(type) {
+	case nil:
+		return rec, nil, false
+	case *IncompleteReadError:
+		if len(e.Partial) > 0 {
+			return e.Partial, nil, true
+		}
+		return nil, nil, true
+	case *LimitOverrunError:
+		r.skip(e.Consumed)
+		return nil, err, false
+	}
+	return nil, err, true
 }
 
 // skip drops up to n buffered bytes.
@@ -565,18 +578,24 @@ func (r *Reader) ReadLine(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	// Fast path: a whole line within the limit is buffered.
-	if i := bytes.IndexByte(r.buf[r.head:r.tail], '\n'); i >= 0 && i <= r.limit {
+	i := bytes.IndexByte(r.buf[r.head:r.tail], '\n')
+	if i >= 0 && i <= r.limit {
 		line := r.take(i + 1)
 		r.exit(true)
 		return line, nil
 	}
-	line, err := r.readLine(ctx)
+	offset := 0
+	if i < 0 {
+		offset = r.tail - r.head
+	}
+	line, err := r.readLine(ctx, offset)
 	r.exit(true)
 	return line, err
 }
 
-func (r *Reader) readLine(ctx context.Context) ([]byte, error) {
-	end, err := r.until(ctx, newline, true)
+// readLine is ReadLine past its fast path, which searched up to offset.
+func (r *Reader) readLine(ctx context.Context, offset int) ([]byte, error) {
+	end, err := r.until(ctx, newline, true, offset)
 	switch e := err.(type) {
 	case nil:
 		return r.take(end), nil
@@ -595,10 +614,11 @@ func (r *Reader) readLine(ctx context.Context) ([]byte, error) {
 	return nil, err
 }
 
-// until finds the end of the first record (see ReadUntil), relative to head.
-// At EOF it consumes the buffer into an *IncompleteReadError whose Partial
-// is a copy or a view as copyOut says.
-func (r *Reader) until(ctx context.Context, seps [][]byte, copyOut bool) (int, error) {
+// until finds the end of the first record (see ReadUntil), relative to head,
+// searching from offset: the caller has seen that no separator begins
+// before it. At EOF it consumes the buffer into an *IncompleteReadError
+// whose Partial is a copy or a view as copyOut says.
+func (r *Reader) until(ctx context.Context, seps [][]byte, copyOut bool, offset int) (int, error) {
 	if len(seps) == 0 {
 		return 0, ErrSeparator
 	}
@@ -609,7 +629,9 @@ func (r *Reader) until(ctx context.Context, seps [][]byte, copyOut bool) (int, e
 	if minLen == 0 {
 		return 0, ErrSeparator
 	}
-	offset := 0
+	if offset > r.limit {
+		return 0, &LimitOverrunError{Consumed: offset}
+	}
 	for {
 		n := r.tail - r.head
 		if n-offset >= minLen {
