@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/netaio/aio/internal/ctxio"
 )
 
 // A generation is the cancellation shared by the handlers of the
@@ -78,20 +80,18 @@ func (a *afterFunc) stop() bool {
 // stack, which stays at 2 KiB only if no call chain of the handler goes
 // deeper than about 1.1 KiB (2 KiB less the runtime's 928-byte guard), and
 // once grown it is not shrunk back while the goroutine is parked in a
-// read. The Reader registers its ctx with context.AfterFunc at the bottom
-// of its first read, about 0.95 KiB down. With a cancelCtx as parent,
-// that registration inserts into the parent's map of children, which goes
-// a few hundred bytes deeper: every connection's stack doubled to 4 KiB
-// (6.6 KiB per idle connection in ../shared/bench's idle.sh). With a parent
-// that has an AfterFunc method, the context package calls it instead:
-// this one links the registration into a list and, for the connection's
-// first registration (the Reader's), allocates nothing; and Value answers
-// the context package's own lookup at once (see cancelCtxKey). Then only
-// allocations that take the allocator's slow path down there grow a
-// stack: 4.7 KiB per idle connection with internal/benchserver's line
-// handler. The margin is thin: that handler with 8 more bytes of locals
-// was back at 6.6 KiB. A shallower read path in package stream is what
-// would widen it.
+// read. The Reader registers its ctx at the bottom of its first read,
+// about 0.9 KiB down. Through context.AfterFunc on a cancelCtx parent, that
+// registration inserts into the parent's map of children, a few hundred
+// bytes deeper: every connection's stack doubled to 4 KiB (6.6 KiB per idle
+// connection in ../shared/bench's idle.sh). So connCtx is a
+// ctxio.Notifier, with which the Reader registers directly: a link into a
+// list that, for the connection's first registration, allocates nothing.
+// It also has an AfterFunc method, which the context package calls for
+// the handler's own WithCancel or AfterFunc, and Value answers the context
+// package's lookup at once (see cancelCtxKey). The margin left, measured
+// by padding the read path until TestIdleConnStack saw 4 KiB stacks: about
+// 160 bytes.
 type connCtx struct {
 	gen   *generation
 	slot  afterFunc   // the connection's first registration
@@ -154,6 +154,10 @@ func (c *connCtx) Err() error {
 		return nil
 	}
 }
+
+// NotifyDone registers a Reader's or Writer's ctxio.Guard (see
+// ctxio.Notifier): AfterFunc without the context package around it.
+func (c *connCtx) NotifyDone(_ ctxio.Token, f func()) func() bool { return c.AfterFunc(f) }
 
 // AfterFunc is what context.AfterFunc and context.WithCancel call on a
 // parent that has it (the context package's afterFuncer): it registers f

@@ -9,5 +9,7 @@ import "syscall"
 // per blocked call, but offers no non-blocking attempt).
 func rawConnOf(any) syscall.RawConn { return nil }
 
-func rawRead(uintptr, []byte) (int, error)  { return 0, errWouldBlock }
-func rawWrite(uintptr, []byte) (int, error) { return 0, errWouldBlock }
+// readRaw and rawWrite are never called: streams have no raw descriptor
+// here.
+func (r *Reader) readRaw(uintptr) bool      { return true }
+func rawWrite(uintptr, []byte) (int, error) { return 0, nil }

@@ -3,6 +3,7 @@
 package stream
 
 import (
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -34,21 +35,38 @@ func rawConnOf(x any) syscall.RawConn {
 	return rc
 }
 
-// rawRead is one read(2) on a non-blocking descriptor. It returns
-// errWouldBlock when there is nothing to read.
-func rawRead(fd uintptr, p []byte) (int, error) {
-	for {
-		n, err := syscall.Read(int(fd), p)
-		switch err {
-		case nil:
-			return n, nil
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			return 0, errWouldBlock
+// readRaw is the Reader's read through the raw descriptor (see
+// readRawInto): one read(2) into rawDst, or into the buffer's free end if
+// rawDst is nil, taking a buffer only when there is input. The system call
+// is made here rather than in a helper: each frame on this path is on the
+// stack of every connection, and a few bytes more double that stack.
+func (r *Reader) readRaw(fd uintptr) bool {
+	dst := r.rawDst
+	if dst == nil {
+		if r.buf == nil {
+			r.buf = getChunk()
 		}
-		return 0, os.NewSyscallError("read", err)
+		dst = r.buf[r.tail:]
 	}
+	n, err := syscall.Read(int(fd), dst)
+	for err == syscall.EINTR {
+		n, err = syscall.Read(int(fd), dst)
+	}
+	switch {
+	case err == syscall.EAGAIN:
+		if r.rawDst == nil && r.tail == 0 && cap(r.buf) == chunkSize {
+			putChunk(r.buf) // wait for input holding no buffer
+			r.buf = nil
+		}
+		return false
+	case err != nil:
+		r.rawN, r.rawErr = 0, os.NewSyscallError("read", err)
+	case n == 0:
+		r.rawN, r.rawErr = 0, io.EOF
+	default:
+		r.rawN, r.rawErr = n, nil
+	}
+	return true
 }
 
 // rawWrite is one write(2) on a non-blocking descriptor; it never blocks.

@@ -14,9 +14,6 @@ import (
 	"github.com/netaio/aio/internal/ctxio"
 )
 
-// errWouldBlock is rawRead's "nothing to read yet".
-var errWouldBlock = errors.New("stream: would block")
-
 // A Reader buffers input from an io.Reader and reads it by record: a line, a
 // record ending in a separator, a frame of exact size. It is asyncio's
 // StreamReader.
@@ -235,29 +232,6 @@ func (r *Reader) readRawInto(dst []byte) (int, error) {
 	return r.rawN, err
 }
 
-func (r *Reader) readRaw(fd uintptr) bool {
-	dst := r.rawDst
-	if dst == nil {
-		if r.buf == nil {
-			r.buf = getChunk()
-		}
-		dst = r.buf[r.tail:]
-	}
-	n, err := rawRead(fd, dst)
-	if err == errWouldBlock {
-		if r.rawDst == nil && r.tail == 0 && cap(r.buf) == chunkSize {
-			putChunk(r.buf) // wait for input holding no buffer
-			r.buf = nil
-		}
-		return false
-	}
-	if err == nil && n == 0 {
-		err = io.EOF
-	}
-	r.rawN, r.rawErr = n, err
-	return true
-}
-
 // readInto reads once from the source straight into p, bypassing the
 // buffer, which must be empty. Used for reads larger than a chunk.
 func (r *Reader) readInto(ctx context.Context, p []byte) (int, error) {
@@ -286,11 +260,8 @@ func (r *Reader) unread(p []byte) {
 }
 
 func (r *Reader) take(n int) []byte {
-	// make then copy from a plain variable is what the compiler turns into
-	// an allocation without zeroing.
-	src := r.buf[r.head : r.head+n]
-	out := make([]byte, len(src))
-	copy(out, src)
+	out := make([]byte, n)
+	copy(out, r.buf[r.head:r.head+n])
 	r.head += n
 	return out
 }
@@ -427,6 +398,9 @@ func (r *Reader) waitFor(ctx context.Context, n int) error {
 // incomplete turns a source EOF met before n bytes into an
 // *IncompleteReadError, consuming the buffer; other errors pass unchanged.
 // copyOut says whether Partial is copied or is a view into the buffer.
+// Not inlined, for the reason given at scan.
+//
+//go:noinline
 func (r *Reader) incomplete(err error, n int, copyOut bool) error {
 	if err != io.EOF {
 		return err
@@ -578,24 +552,21 @@ func (r *Reader) ReadLine(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	// Fast path: a whole line within the limit is buffered.
-	i := bytes.IndexByte(r.buf[r.head:r.tail], '\n')
-	if i >= 0 && i <= r.limit {
+	if i := bytes.IndexByte(r.buf[r.head:r.tail], '\n'); i >= 0 && i <= r.limit {
 		line := r.take(i + 1)
 		r.exit(true)
 		return line, nil
 	}
-	offset := 0
-	if i < 0 {
-		offset = r.tail - r.head
-	}
-	line, err := r.readLine(ctx, offset)
+	// The slow path searches the buffer again rather than take where the
+	// fast path stopped: the offset would cost the stack of every idle
+	// connection more than the rare second search costs.
+	line, err := r.readLine(ctx)
 	r.exit(true)
 	return line, err
 }
 
-// readLine is ReadLine past its fast path, which searched up to offset.
-func (r *Reader) readLine(ctx context.Context, offset int) ([]byte, error) {
-	end, err := r.until(ctx, newline, true, offset)
+func (r *Reader) readLine(ctx context.Context) ([]byte, error) {
+	end, err := r.until(ctx, newline, true, 0)
 	switch e := err.(type) {
 	case nil:
 		return r.take(end), nil
@@ -619,42 +590,54 @@ func (r *Reader) readLine(ctx context.Context, offset int) ([]byte, error) {
 // before it. At EOF it consumes the buffer into an *IncompleteReadError
 // whose Partial is a copy or a view as copyOut says.
 func (r *Reader) until(ctx context.Context, seps [][]byte, copyOut bool, offset int) (int, error) {
-	if len(seps) == 0 {
-		return 0, ErrSeparator
-	}
 	minLen, maxLen := math.MaxInt, 0
 	for _, s := range seps {
 		minLen, maxLen = min(minLen, len(s)), max(maxLen, len(s))
 	}
-	if minLen == 0 {
+	if minLen == 0 || len(seps) == 0 {
 		return 0, ErrSeparator
 	}
-	if offset > r.limit {
-		return 0, &LimitOverrunError{Consumed: offset}
-	}
 	for {
-		n := r.tail - r.head
-		if n-offset >= minLen {
-			start, end := search(r.buf[r.head:r.tail], seps, offset)
-			if end >= 0 {
-				if start > r.limit {
-					return 0, &LimitOverrunError{Consumed: start}
-				}
-				return end, nil
-			}
-			// The next search starts where a separator could still begin.
-			offset = max(0, n+1-maxLen)
-			if offset > r.limit {
-				return 0, &LimitOverrunError{Consumed: offset}
-			}
+		if end, err := r.scan(seps, minLen, maxLen, &offset); end >= 0 || err != nil {
+			return end, err
 		}
 		if r.err != nil {
 			return 0, r.incomplete(r.err, -1, copyOut)
 		}
-		if err := r.fill(ctx, n+1, r.limit+maxLen); err != nil {
+		if err := r.fill(ctx, r.tail-r.head+1, r.limit+maxLen); err != nil {
 			return 0, err
 		}
 	}
+}
+
+// scan is one search of until's: the record's end, or -1 with *offset moved
+// to where the next search starts, or a *LimitOverrunError. It is not
+// inlined so that until's frame stays small: that frame is on the stack of
+// every connection waiting for input, and a few bytes more there double
+// the stack of each (see server's TestIdleConnStack).
+//
+//go:noinline
+func (r *Reader) scan(seps [][]byte, minLen, maxLen int, offset *int) (int, error) {
+	if *offset > r.limit {
+		return -1, &LimitOverrunError{Consumed: *offset}
+	}
+	n := r.tail - r.head
+	if n-*offset < minLen {
+		return -1, nil
+	}
+	start, end := search(r.buf[r.head:r.tail], seps, *offset)
+	if end >= 0 {
+		if start > r.limit {
+			return -1, &LimitOverrunError{Consumed: start}
+		}
+		return end, nil
+	}
+	// The next search starts where a separator could still begin.
+	*offset = max(0, n+1-maxLen)
+	if *offset > r.limit {
+		return -1, &LimitOverrunError{Consumed: *offset}
+	}
+	return -1, nil
 }
 
 // search returns the start and end of the match in data[offset:] that ends

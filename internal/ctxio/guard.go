@@ -45,6 +45,20 @@ type Guard struct {
 	fired sync.WaitGroup
 }
 
+// A Notifier is a context of this module that runs f once it has ended, as
+// context.AfterFunc does, and whose stop reports whether it prevented f.
+// A Guard registers with it directly, sparing the allocations and the
+// stack depth of the context package's path: the first registration of a
+// connection's Reader happens at the bottom of its first read, and
+// whatever is deepest there sets the stack size of every connection
+// (server's handler ctx is a Notifier for that reason).
+type Notifier interface {
+	NotifyDone(_ Token, f func()) (stop func() bool)
+}
+
+// Token keeps Notifier to this module: only its packages can name it.
+type Token struct{}
+
 // readDeadliner and writeDeadliner are the parts of net.Conn and *os.File
 // that a Guard needs.
 type readDeadliner interface{ SetReadDeadline(time.Time) error }
@@ -109,7 +123,11 @@ func (g *Guard) Begin(ctx context.Context) error {
 	if done != nil {
 		g.fired.Add(1)
 		g.done = done
-		g.stop = context.AfterFunc(ctx, g.expire)
+		if n, ok := ctx.(Notifier); ok {
+			g.stop = n.NotifyDone(Token{}, g.expire)
+		} else {
+			g.stop = context.AfterFunc(ctx, g.expire)
+		}
 	}
 	return nil
 }

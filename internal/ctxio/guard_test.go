@@ -329,3 +329,57 @@ func TestKeptRegistration(t *testing.T) {
 		t.Fatal("kept registration did not wake the read")
 	}
 }
+
+// notifier is a ctxio.Notifier that counts what a Guard asks of it.
+type notifier struct {
+	context.Context
+	registered, stopped int
+}
+
+func (n *notifier) NotifyDone(_ ctxio.Token, f func()) func() bool {
+	n.registered++
+	stop := context.AfterFunc(n.Context, f)
+	return func() bool {
+		n.stopped++
+		return stop()
+	}
+}
+
+func TestNotifierRegisteredDirectly(t *testing.T) {
+	c, s := tcpPair(t)
+	g := ctxio.ForRead(c, true)
+	base, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := &notifier{Context: base}
+	buf := make([]byte, 1)
+	for range 2 {
+		if _, err := s.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := guardedRead(n, g, c, buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n.registered != 1 || n.stopped != 0 {
+		t.Fatalf("two reads under a Notifier: %d registrations, %d stops; want 1, 0", n.registered, n.stopped)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := guardedRead(n, g, c, buf)
+		done <- err
+	}()
+	waitParked(t)
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("got %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the Notifier's registration did not wake the read")
+	}
+	g.Release()
+	if n.stopped != 1 {
+		t.Fatalf("%d stops after the read and Release, want 1", n.stopped)
+	}
+}
