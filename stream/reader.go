@@ -259,9 +259,18 @@ func (r *Reader) unread(p []byte) {
 	r.buf, r.head, r.tail = p[:cap(p)], 0, len(p)
 }
 
+// take returns a copy of the next n buffered bytes and consumes them.
+//
+// It is not inlined: its callers' frames then stay small, which matters
+// for those under which a read waits (see scan). And make then copy from
+// a plain variable is what the compiler turns into an allocation without
+// zeroing.
+//
+//go:noinline
 func (r *Reader) take(n int) []byte {
-	out := make([]byte, n)
-	copy(out, r.buf[r.head:r.head+n])
+	src := r.buf[r.head : r.head+n]
+	out := make([]byte, len(src))
+	copy(out, src)
 	r.head += n
 	return out
 }
