@@ -712,7 +712,12 @@ func (r *Reader) Peek(ctx context.Context, n int) ([]byte, error) {
 	if err := r.enter(); err != nil {
 		return nil, err
 	}
-	defer r.exit(false)
+	// Peek consumes nothing, so it leaves the Writer as it was: what it
+	// buffered is about to be read, and the read that leaves input
+	// buffered tells the Writer. That spares a framed protocol (Peek the
+	// header, read the frame) two stores to the Writer a request. Telling
+	// the Writer late only costs coalescing, never holds a reply back.
+	defer r.busy.Store(false)
 	if err := r.waitFor(ctx, n); err != nil {
 		return r.buf[r.head:r.tail:r.tail], err
 	}
