@@ -34,8 +34,9 @@ import (
 //
 // The buffer starts at 4 KiB, grows only as far as a record within the
 // limit needs, and is given back when it drains: an idle Reader holds no
-// buffer (a Reader on a TCP or unix socket does not even hold one while it
-// waits for input).
+// buffer. (On a TCP or unix socket a drained 4 KiB buffer is kept until
+// the next read, which gives it back if it has to wait for input: a
+// Reader waiting on a socket holds none.)
 type Reader struct {
 	src   io.Reader
 	guard *ctxio.Guard
@@ -112,7 +113,13 @@ func (r *Reader) enter() error {
 // keep it, because their slices point into it until the next read.
 func (r *Reader) exit(release bool) {
 	if release && r.head == r.tail && r.buf != nil {
-		r.release()
+		if r.raw != nil && cap(r.buf) == chunkSize {
+			// On a socket the next read gives the chunk back if it has
+			// to wait (see readRaw), and reuses it if input is there.
+			r.head, r.tail = 0, 0
+		} else {
+			r.release()
+		}
 	}
 	r.tellPeer(r.head < r.tail)
 	r.busy.Store(false)
