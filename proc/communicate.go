@@ -57,6 +57,7 @@ func (p *Process) Communicate(ctx context.Context, input []byte) (stdout, stderr
 	if !p.communicated.CompareAndSwap(false, true) {
 		return nil, nil, ErrCommunicated
 	}
+	p.startReaper() // the reads below end a grace after the child exits
 
 	var cols []*collector
 	for _, s := range [2]struct {

@@ -59,9 +59,13 @@
 // Wait reports the stop with the ctx's error (context.Cause) next to the
 // return code.
 //
-// The child is reaped as soon as it exits, by a goroutine of the Process,
-// whether or not Wait is called: no zombie is left behind, and that
-// goroutine ends with the reap. Wait returns once the child has exited,
+// The child is reaped once: by a Wait whose ctx cannot end, in the caller's
+// goroutine as exec.Cmd.Wait does, or else by a goroutine of the Process
+// that starts when something needs to know of the exit (a Wait whose ctx
+// can end, ReturnCode, Communicate, the end of Exec's ctx) and ends with
+// the reap. A Process dropped without any of these has its child reaped
+// once the garbage collector finds the Process unreachable: no zombie is
+// left behind for good (see Process). Wait returns once the child has exited,
 // not when its pipes close: a grandchild that keeps them open does not hold
 // up Wait (and holds up Communicate and copies to an io.Writer no longer
 // than the kill grace, as exec.Cmd.WaitDelay).
@@ -71,7 +75,7 @@
 // stream). A pipe is closed when its Reader reaches EOF, or by Communicate:
 // read it to the end, or call Communicate, so that it holds no descriptor.
 // Stdin is closed by its Close (or by Communicate), or aborted when the
-// child exits.
+// child is reaped.
 //
 // # Windows
 //

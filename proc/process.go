@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,14 +33,25 @@ var (
 // asyncio.subprocess.Process. It is made by Exec, Shell or Start (the zero
 // Process is not usable). Its methods may be called from any goroutine.
 //
-// The child is waited for (reaped) by a goroutine of the Process as soon as
-// it exits, whether or not anyone calls Wait, so it never lingers as a
-// zombie; that goroutine ends with the reap.
+// The child is waited for (reaped) once, by whichever comes first: a Wait
+// whose ctx cannot end reaps it in the caller's goroutine, as
+// exec.Cmd.Wait does; anything else that needs to know when it exits (a
+// Wait whose ctx can end, ReturnCode, Communicate, the end of the ctx given
+// to Exec) starts a goroutine of the Process that reaps it as soon as it
+// exits. The child of a Process dropped without any of these is reaped
+// once the garbage collector finds the Process unreachable, so it does not
+// linger as a zombie. (asyncio's child watcher reaps every child as soon
+// as it exits. Here the watcher starts only when needed, because on Linux
+// a second thread waiting for the child makes a spawn-and-wait about 10%
+// slower. On other systems, where the Process learns of the exit only by
+// reaping, which SendSignal needs to know, it starts with the child.)
 type Process struct {
 	// Stdin writes to the child's standard input when it is a Pipe, and is
 	// nil otherwise. Close it (or use Communicate) to send EOF. Once the
-	// child has exited, Stdin is aborted: what is still queued is dropped,
-	// since no one will read it.
+	// child has been reaped, Stdin is aborted: what is still queued is
+	// dropped, since no one will read it. (Before that, a write to a child
+	// that has exited fails with a broken pipe, unless a grandchild holds
+	// the pipe.)
 	Stdin *stream.Writer
 	// Stdout reads the child's standard output when it is a Pipe, and is
 	// nil otherwise. It reads what the child wrote even after the child has
@@ -72,9 +84,10 @@ type Process struct {
 	cause     error // context.Cause of that ctx
 	exitedCh  chan struct{}
 
-	done chan struct{} // closed once the child has been reaped
-	code int
-	err  error
+	claim *reapClaim    // taken by whoever reaps the child
+	done  chan struct{} // closed once the child has been reaped
+	code  int
+	err   error
 }
 
 // Exec starts the program name with the arguments args (asyncio's
@@ -151,6 +164,7 @@ func start(ctx context.Context, cmd *exec.Cmd, c *config, inheritByDefault bool)
 		watchDone: make(chan struct{}),
 		exitedCh:  make(chan struct{}),
 		done:      make(chan struct{}),
+		claim:     &reapClaim{cmd: cmd},
 	}
 	// The child's ends of pipes are closed in the parent once the child has
 	// them; on failure, the parent's ends too.
@@ -228,8 +242,35 @@ func start(ctx context.Context, cmd *exec.Cmd, c *config, inheritByDefault bool)
 		p.pgid = p.pid
 	}
 	p.stopWatch = context.AfterFunc(ctx, func() { p.onCancel(ctx) })
-	go p.reap()
+	if lazyReap {
+		runtime.AddCleanup(p, (*reapClaim).orphaned, p.claim)
+	} else {
+		p.startReaper()
+	}
 	return p, nil
+}
+
+// A reapClaim says whether someone reaps the child. It is apart from the
+// Process so that the cleanup of an unreachable Process can reach it.
+type reapClaim struct {
+	taken atomic.Bool
+	cmd   *exec.Cmd
+}
+
+// orphaned reaps the child of a Process that became unreachable without
+// anyone reaping it.
+func (c *reapClaim) orphaned() {
+	if c.taken.CompareAndSwap(false, true) {
+		go c.cmd.Wait()
+	}
+}
+
+// startReaper starts the goroutine that reaps the child, unless someone
+// reaps it already.
+func (p *Process) startReaper() {
+	if p.claim.taken.CompareAndSwap(false, true) {
+		go p.reap()
+	}
 }
 
 // setStdio sets cmd's field for fd to v, which is nil, an *os.File, an
@@ -255,8 +296,9 @@ func closeFiles(fs []*os.File) {
 // SIGKILL after the grace unless the child has exited by then.
 func (p *Process) onCancel(ctx context.Context) {
 	defer close(p.watchDone)
+	p.startReaper() // so that the child is reaped, and exitedCh closed
 	p.mu.Lock()
-	if p.exited {
+	if p.exited || exitedNow(p.pid) { // an exited child was not stopped by ctx
 		p.mu.Unlock()
 		return
 	}
@@ -282,7 +324,8 @@ func (p *Process) onCancel(ctx context.Context) {
 	}
 }
 
-// reap is the goroutine that waits for the child and owns its exit status.
+// reap waits for the child and sets its exit status; it runs once, in the
+// goroutine that took p.claim.
 func (p *Process) reap() {
 	// Where the system can say that the child has exited without reaping
 	// it, the child is marked exited while its pid, and so its process
@@ -343,7 +386,9 @@ func (p *Process) PID() int { return p.pid }
 // Wait waits until the child has exited and has been reaped, and returns
 // its return code (asyncio's wait): the exit status, or -N if signal N
 // ended it. ctx bounds only this wait: if ctx ends first, Wait returns -1
-// and ctx's error, and the child goes on.
+// and ctx's error, and the child goes on. When ctx cannot end (its Done is
+// nil, as context.Background's) and no one reaps the child yet, Wait reaps
+// it itself, without another goroutine (see Process).
 //
 // err is nil when the child ran to its end, whatever its status. It is the
 // cause of the ctx given to Exec (context.Canceled, say) when that ctx
@@ -363,6 +408,11 @@ func (p *Process) Wait(ctx context.Context) (int, error) {
 	if ctx == nil {
 		return -1, errors.New("proc: nil Context")
 	}
+	if ctx.Done() == nil && p.claim.taken.CompareAndSwap(false, true) {
+		p.reap() // nothing can cut this wait short: no need of another goroutine
+		return p.code, p.err
+	}
+	p.startReaper()
 	select {
 	case <-p.done:
 		return p.code, p.err
@@ -373,8 +423,10 @@ func (p *Process) Wait(ctx context.Context) (int, error) {
 
 // ReturnCode returns the child's return code, as Wait, and true once the
 // child has been reaped; before that, 0 and false (asyncio's returncode of
-// None). It never blocks.
+// None). It never blocks; it starts the Process's reaper if nothing did,
+// so that polling it sees the child's end.
 func (p *Process) ReturnCode() (int, bool) {
+	p.startReaper()
 	select {
 	case <-p.done:
 		return p.code, true
@@ -392,7 +444,7 @@ func (p *Process) SendSignal(sig os.Signal) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.exited {
+	if p.exited || exitedNow(p.pid) {
 		return os.ErrProcessDone
 	}
 	return p.signalLocked(sig)
