@@ -159,6 +159,25 @@ func BenchmarkReadUntil4(b *testing.B) {
 			}
 		}
 	})
+	// Not the baseline, but the like-for-like one: a bufio.Scanner
+	// over the same source, which copies it into its buffer as the Reader
+	// does, splitting with bytes.Index.
+	b.Run("impl=bufio.Scanner", func(b *testing.B) {
+		s := bufio.NewScanner(&repeatReader{chunk: data})
+		s.Split(func(d []byte, atEOF bool) (int, []byte, error) {
+			if i := bytes.Index(d, sep); i >= 0 {
+				return i + len(sep), d[:i+len(sep)], nil
+			}
+			return 0, nil, nil
+		})
+		b.SetBytes(int64(len(rec)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if !s.Scan() {
+				b.Fatal(s.Err())
+			}
+		}
+	})
 	b.Run("impl=bytes.Index", func(b *testing.B) {
 		b.SetBytes(int64(len(rec)))
 		b.ReportAllocs()
