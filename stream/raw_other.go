@@ -11,5 +11,6 @@ func rawConnOf(any) syscall.RawConn { return nil }
 
 // readRaw and rawWrite are never called: streams have no raw descriptor
 // here.
-func (r *Reader) readRaw(uintptr) bool      { return true }
-func rawWrite(uintptr, []byte) (int, error) { return 0, nil }
+func (r *Reader) readRaw(uintptr) bool              { return true }
+func rawWrite(uintptr, []byte, []byte) (int, error) { return 0, nil }
+func segmentSize(uintptr) int                       { return 0 }

@@ -69,11 +69,18 @@ func (r *Reader) readRaw(fd uintptr) bool {
 	return true
 }
 
-// rawWrite is one write(2) on a non-blocking descriptor; it never blocks.
-// A full socket buffer is n < len(p) with a nil error.
-func rawWrite(fd uintptr, p []byte) (int, error) {
+// rawWrite is one write(2) of p, or writev(2) of rest and p, on a
+// non-blocking descriptor; it never blocks. A full socket buffer is n <
+// len(rest)+len(p) with a nil error.
+func rawWrite(fd uintptr, rest, p []byte) (int, error) {
 	for {
-		n, err := syscall.Write(int(fd), p)
+		var n int
+		var err error
+		if len(rest) == 0 {
+			n, err = syscall.Write(int(fd), p)
+		} else {
+			n, err = writev(fd, rest, p)
+		}
 		switch err {
 		case nil:
 			return n, nil

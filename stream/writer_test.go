@@ -1082,3 +1082,52 @@ func TestHoldReleaseRace(t *testing.T) {
 	w.Close()
 	await(t, replied, "writer goroutine")
 }
+
+// TestLargeWritesArriveWhole: sends cut at a TCP segment boundary lose,
+// reorder and hold back nothing. Writes of sizes around a loopback segment
+// (63.9 KiB) and its multiples, with and without Drain between them, each
+// arrive whole and in order; the rest of the last cut send arrives with no
+// later Write, Drain or Close to push it.
+func TestLargeWritesArriveWhole(t *testing.T) {
+	ctx := testCtx(t)
+	client, server := connPair(t, "tcp")
+	_, w := wrap(t, server)
+	rng := rand.New(rand.NewPCG(1, 2))
+	sizes := []int{64 << 10, 65483, 65484, 1, 128 << 10, 200 << 10, 17 << 10, 64<<10 + 53}
+	var writes [][]byte
+	var want []byte
+	for i := range 64 {
+		p := make([]byte, sizes[i%len(sizes)])
+		for j := range p {
+			p[j] = byte(rng.Uint32())
+		}
+		writes = append(writes, p)
+		want = append(want, p...)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		b := make([]byte, len(want))
+		client.SetReadDeadline(time.Now().Add(waitLimit))
+		n, err := io.ReadFull(client, b)
+		if err != nil {
+			t.Errorf("peer read %d of %d bytes: %v", n, len(b), err)
+		}
+		got <- b[:n]
+	}()
+	for i, p := range writes {
+		if _, err := w.Write(p); err != nil {
+			t.Fatalf("Write %d: %v", i, err)
+		}
+		if i%3 == 0 {
+			if err := w.Drain(ctx); err != nil {
+				t.Fatalf("Drain: %v", err)
+			}
+		}
+	}
+	if !bytes.Equal(await(t, got, "the peer's read"), want) {
+		t.Fatal("the peer received other bytes than were written")
+	}
+	if n := w.Buffered(); n != 0 {
+		t.Fatalf("Buffered() = %d after the peer read everything", n)
+	}
+}
