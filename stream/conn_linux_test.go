@@ -1,6 +1,8 @@
 package stream_test
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/netaio/aio/stream"
 )
@@ -119,4 +122,119 @@ func tcpInt(t *testing.T, c net.Conn, opt int) int {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// keepRest writes 64 KiB chunks of pattern bytes to w (on conn, loopback
+// TCP) until one leaves a rest kept in the Writer (see Writer), and returns
+// that chunk. After every other chunk, consume must read it whole at the
+// peer. The caller runs with GOMAXPROCS(1), so that the rest stays until
+// the caller blocks.
+func keepRest(t *testing.T, w *stream.Writer, conn net.Conn, consume func(n int)) []byte {
+	t.Helper()
+	chunk := make([]byte, 64<<10)
+	for i := range chunk {
+		chunk[i] = byte(i * 7)
+	}
+	for range 100 {
+		mss := tcpInt(t, conn, syscall.TCP_MAXSEG)
+		if _, err := w.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+		if mss >= 16<<10 && len(chunk)%mss != 0 && mss == tcpInt(t, conn, syscall.TCP_MAXSEG) && w.Buffered() > 0 {
+			return chunk
+		}
+		consume(len(chunk))
+	}
+	t.Skipf("TCP_MAXSEG = %d after 6.4 MiB: no segment to cut at", tcpInt(t, conn, syscall.TCP_MAXSEG))
+	return nil
+}
+
+// TestKeptRestThen: a rest kept from a cut send goes before whatever
+// WriteEOF, SendFile and StartTLS send next, and Abort drops it without
+// leaving a goroutine behind.
+func TestKeptRestThen(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	readN := func(t *testing.T, c net.Conn) func(int) {
+		return func(n int) {
+			c.SetReadDeadline(time.Now().Add(waitLimit))
+			if _, err := io.ReadFull(c, make([]byte, n)); err != nil {
+				t.Fatalf("peer read: %v", err)
+			}
+		}
+	}
+	t.Run("WriteEOF", func(t *testing.T) {
+		client, server := connPair(t, "tcp")
+		_, w := wrap(t, server)
+		chunk := keepRest(t, w, server, readN(t, client))
+		if err := w.WriteEOF(); err != nil {
+			t.Fatal(err)
+		}
+		client.SetReadDeadline(time.Now().Add(waitLimit))
+		if got, err := io.ReadAll(client); err != nil || !bytes.Equal(got, chunk) {
+			t.Fatalf("peer read %d bytes, %v; want the last chunk (%d bytes), then EOF", len(got), err, len(chunk))
+		}
+	})
+	t.Run("SendFile", func(t *testing.T) {
+		ctx := testCtx(t)
+		client, server := connPair(t, "tcp")
+		_, w := wrap(t, server)
+		data := randomBytes(100 << 10)
+		f := tempFile(t, data) // first: file I/O would let the rest go
+		chunk := keepRest(t, w, server, readN(t, client))
+		if n, err := w.SendFile(ctx, f, 0, 0); err != nil || n != int64(len(data)) {
+			t.Fatalf("SendFile = %d, %v", n, err)
+		}
+		closeAndWait(t, w)
+		client.SetReadDeadline(time.Now().Add(waitLimit))
+		if b, err := io.ReadAll(client); err != nil || !bytes.Equal(b, append(chunk, data...)) {
+			t.Fatalf("peer read %d bytes, %v; not the chunk then the file (%d bytes)", len(b), err, len(chunk)+len(data))
+		}
+	})
+	t.Run("StartTLS", func(t *testing.T) {
+		ctx := testCtx(t)
+		cert := selfSigned(t)
+		_, cw, sr, sw := startTLSPair(t, "tcp")
+		chunk := keepRest(t, cw, cw.Conn(), func(n int) {
+			if _, err := sr.ReadExactly(ctx, n); err != nil {
+				t.Fatalf("server read: %v", err)
+			}
+		})
+		served := goErr(func() error {
+			if got, err := sr.ReadExactly(ctx, len(chunk)); err != nil || !bytes.Equal(got, chunk) {
+				return fmt.Errorf("plain text before the handshake: %d bytes, %v", len(got), err)
+			}
+			if err := sw.StartTLS(ctx, cert.server(), true); err != nil {
+				return err
+			}
+			line, err := sr.ReadLine(ctx)
+			if err == nil && string(line) != "secret\n" {
+				err = fmt.Errorf("read %q over TLS", line)
+			}
+			return err
+		})
+		if err := cw.StartTLS(ctx, cert.client(), false); err != nil {
+			t.Fatalf("client StartTLS: %v", err)
+		}
+		cw.Write([]byte("secret\n"))
+		if err := await(t, served, "the server"); err != nil {
+			t.Fatal(err)
+		}
+		closeAndWait(t, cw)
+	})
+	t.Run("Abort", func(t *testing.T) {
+		client, server := connPair(t, "tcp")
+		_, w := wrap(t, server)
+		keepRest(t, w, server, readN(t, client))
+		if err := w.Abort(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte("x")); !errors.Is(err, stream.ErrClosed) {
+			t.Fatalf("Write after Abort: %v, want ErrClosed", err)
+		}
+		client.SetReadDeadline(time.Now().Add(waitLimit))
+		got, _ := io.ReadAll(client)
+		if len(got) >= 64<<10 {
+			t.Fatalf("peer read %d bytes after Abort, want less than the last chunk", len(got))
+		}
+	})
 }
