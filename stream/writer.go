@@ -29,8 +29,9 @@ import (
 // bytes), sends the whole segments at once and keeps the rest (less than a
 // segment, counted by Buffered). The rest leaves with the next Write in one
 // writev(2), or alone as soon as the writing goroutine lets another run
-// (with one P: when it blocks), and at once on Close, WriteEOF or a Drain
-// that has to wait. A stream of 64 KiB writes thus leaves in full segments
+// (with one P: when it blocks), and first thing in Close, WriteEOF,
+// SendFile, StartTLS or a Drain that has to wait. A stream of 64 KiB
+// writes thus leaves in full segments
 // instead of a full one and a runt of 53 bytes each, which on loopback
 // saves the sender a third to a half of its CPU per byte. (asyncio's
 // write sends all it can.)
