@@ -363,9 +363,8 @@ func (w *Writer) writeRaw(fd uintptr) bool {
 			if _, tcp := w.dst.(*net.TCPConn); tcp {
 				// Asked each time: a connection's segment size grows as
 				// the peer's window opens (on loopback 32 KiB, then 46.5,
-				// then 63.9).
-				// (A rest kept before the size shrank can be longer
-				// than a segment: then p is sent whole.)
+				// then 63.9). If it shrank, a kept rest can be longer
+				// than a segment: then p is sent whole.
 				if m := segmentSize(fd); m >= minCutSegment && total > m && total%m < len(w.rawP) {
 					w.rawP = w.rawP[:len(w.rawP)-total%m]
 				}
