@@ -2,6 +2,7 @@ package stream_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/netaio/aio/stream"
 )
@@ -237,4 +239,57 @@ func TestKeptRestThen(t *testing.T) {
 			t.Fatalf("peer read %d bytes after Abort, want less than the last chunk", len(got))
 		}
 	})
+}
+
+// TestCoalescingLastReplyTCP: over a socket, where a send is a write(2)
+// made at once, the replies to a batch of pipelined requests leave in one
+// segment with the reply to the last one (see TestCoalescingLastReply).
+func TestCoalescingLastReplyTCP(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	ctx := testCtx(t)
+	client, server := connPair(t, "tcp")
+	r, w := wrap(t, server)
+	for round := range 20 {
+		if _, err := client.Write([]byte("a\nb\nc\n")); err != nil {
+			t.Fatal(err)
+		}
+		before := segsOut(t, server)
+		for range 3 {
+			line, err := r.ReadLine(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write(bytes.ToUpper(line))
+		}
+		segs := segsOut(t, server) - before
+		got := make([]byte, 6)
+		client.SetReadDeadline(time.Now().Add(waitLimit))
+		if _, err := io.ReadFull(client, got); err != nil || string(got) != "A\nB\nC\n" {
+			t.Fatalf("client read %q, %v", got, err)
+		}
+		if segs > 1 {
+			t.Fatalf("round %d: the three replies left in %d segments, want 1", round, segs)
+		}
+	}
+}
+
+// segsOut returns tcpi_segs_out of c's TCP_INFO: the segments it has sent.
+func segsOut(t *testing.T, c net.Conn) uint32 {
+	t.Helper()
+	rc, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info [256]byte
+	size := uint32(len(info))
+	var errno syscall.Errno
+	rc.Control(func(fd uintptr) {
+		_, _, errno = syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO,
+			uintptr(unsafe.Pointer(&info[0])), uintptr(unsafe.Pointer(&size)), 0)
+	})
+	const offset = 136 // of tcpi_segs_out in struct tcp_info (Linux 4.2+)
+	if errno != 0 || size < offset+4 {
+		t.Skipf("TCP_INFO: %v, %d bytes", errno, size)
+	}
+	return binary.NativeEndian.Uint32(info[offset:])
 }

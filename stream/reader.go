@@ -121,7 +121,7 @@ func (r *Reader) exit(release bool) {
 			r.release()
 		}
 	}
-	r.tellPeer(r.head < r.tail)
+	r.tellPeer(r.head < r.tail, false)
 	r.busy.Store(false)
 }
 
@@ -133,10 +133,22 @@ func (r *Reader) release() {
 	r.head, r.tail = 0, 0
 }
 
-func (r *Reader) tellPeer(holding bool) {
-	if r.peer != nil && r.holding != holding {
+// tellPeer tells the connection's Writer whether this Reader holds input
+// its caller has not read, which holds replies back (see Writer). When it
+// holds none, held replies leave now if the Reader is about to wait for
+// input, and otherwise with the caller's next Write, or soon after: the
+// caller may have just taken the last request and not yet replied to it.
+func (r *Reader) tellPeer(holding, now bool) {
+	if r.peer == nil {
+		return
+	}
+	if r.holding != holding {
 		r.holding = holding
-		r.peer.setHold(holding)
+		r.peer.hold.Store(holding)
+	}
+	// After the Store: see maybeSendLocked.
+	if !holding && r.peer.held.Load() {
+		r.peer.release(now)
 	}
 }
 
@@ -189,7 +201,7 @@ func (r *Reader) makeRoom(need, ceiling int) {
 // recorded in r.err, which the caller checks when it could not progress.
 func (r *Reader) fill(ctx context.Context, need, ceiling int) error {
 	// About to wait for input: replies the Writer held back leave now.
-	r.tellPeer(false)
+	r.tellPeer(false, true)
 	r.makeRoom(need, ceiling)
 	if err := r.guard.Begin(ctx); err != nil {
 		return err
@@ -242,7 +254,7 @@ func (r *Reader) readRawInto(dst []byte) (int, error) {
 // readInto reads once from the source straight into p, bypassing the
 // buffer, which must be empty. Used for reads larger than a chunk.
 func (r *Reader) readInto(ctx context.Context, p []byte) (int, error) {
-	r.tellPeer(false)
+	r.tellPeer(false, true)
 	if err := r.guard.Begin(ctx); err != nil {
 		return 0, err
 	}

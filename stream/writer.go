@@ -38,9 +38,12 @@ import (
 //
 // Replies are coalesced by one more rule: while the Reader of the same
 // connection (from Wrap or Open) holds input its caller has not read yet,
-// Write queues instead of sending, and the queue leaves when that Reader
-// next has to wait for input, when 4 KiB are queued, when Drain has to
-// wait, or at WriteEOF or Close. A server answering pipelined requests
+// Write queues instead of sending. When the caller takes the last of that
+// input, the queue leaves with its next Write, so that the reply to the
+// last request goes with the others, or, if it writes nothing, as soon as
+// its goroutine lets another run. It leaves at once when that Reader has to
+// wait for input, when 4 KiB are queued, when Drain has to wait, or at
+// WriteEOF or Close. A server answering pipelined requests
 // thus sends one segment per batch of requests rather than one per reply
 // (with or without a Drain after each), while a lone reply is never held
 // back longer than it takes its handler to ask for more input. A handler
@@ -106,7 +109,7 @@ const (
 	// cutRest: the queue is only the rest of a send cut at a segment
 	// boundary, kept for the next Write; no send is in flight.
 	cutRest = 1 << iota
-	// cutPushing: a goroutine that sends a kept rest is on its way.
+	// cutPushing: a push goroutine is on its way.
 	cutPushing
 )
 
@@ -198,10 +201,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 		// The socket took every whole segment: keep the rest for the
 		// next Write, and make sure it leaves if none comes.
 		w.cut |= cutRest
-		if w.cut&cutPushing == 0 {
-			w.cut |= cutPushing
-			go w.push()
-		}
+		w.pushLocked()
 	} else if len(w.q) > 0 {
 		// The socket is full, or others wrote meanwhile: the flush
 		// goroutine takes over (sending stays true).
@@ -261,6 +261,11 @@ func (w *Writer) maybeSendLocked() {
 		return
 	}
 	if len(w.q) < chunkSize && w.hold.Load() {
+		if w.held.Load() {
+			// Already held before hold was seen set: a Reader letting
+			// go after that sees held, and releases the queue.
+			return
+		}
 		w.held.Store(true)
 		// The Reader may have let go between the Load and the Store. It
 		// clears hold, then looks at held; this sets held, then looks at
@@ -331,15 +336,29 @@ func (w *Writer) flush() {
 	w.settleLocked()
 }
 
-// push sends a kept rest (see cutRest) if no Write has taken it. It yields
-// first, so that with one P it runs once the writing goroutine blocks.
+// pushLocked makes sure that push runs soon.
+func (w *Writer) pushLocked() {
+	if w.cut&cutPushing == 0 {
+		w.cut |= cutPushing
+		go w.push()
+	}
+}
+
+// push sends a kept rest (see cutRest), or replies released from their
+// hold (see release), that no Write has taken along. It yields first, so
+// that with one P it runs once the writing goroutine blocks.
 func (w *Writer) push() {
 	runtime.Gosched()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.cut &^= cutPushing
-	if w.cut&cutRest != 0 && !w.sending && len(w.q) > 0 && w.err == nil {
+	if w.sending || len(w.q) == 0 || w.err != nil {
+		return
+	}
+	if w.cut&cutRest != 0 {
 		w.sendLocked()
+	} else if w.held.Load() {
+		w.maybeSendLocked() // unless the Reader holds input again
 	}
 }
 
@@ -495,13 +514,16 @@ func (w *Writer) waitLocked(ctx context.Context) error {
 	}
 }
 
-// setHold is how the peer Reader says whether it holds unread input.
-func (w *Writer) setHold(h bool) {
-	w.hold.Store(h)
-	if !h && w.held.Load() {
-		w.mu.Lock()
+// release sends replies held back for the peer Reader, which holds no
+// unread input now: at once if now, else with the next Write or, if none
+// comes, once this goroutine lets another run (see push).
+func (w *Writer) release(now bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if now {
 		w.maybeSendLocked()
-		w.mu.Unlock()
+	} else {
+		w.pushLocked()
 	}
 }
 

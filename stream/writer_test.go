@@ -871,7 +871,8 @@ func TestCoalescing(t *testing.T) {
 	if err := await(t, sent, "client's write"); err != nil {
 		t.Fatal(err)
 	}
-	// The last request empties the Reader's buffer: the held replies leave.
+	// The last request empties the Reader's buffer: the held replies leave
+	// with the next Write or, with none (here), once this goroutine blocks.
 	if line, err := r.ReadLine(ctx); err != nil || string(line) != "c\n" {
 		t.Fatalf("ReadLine = %q, %v", line, err)
 	}
