@@ -86,7 +86,7 @@ type Writer struct {
 	// hold: the peer Reader holds unread input; held: the queue is being
 	// held back because of it. Both are atomics so that the Reader, which
 	// changes hold about twice a request, takes no lock to do it (see
-	// setHold).
+	// Reader.tellPeer).
 	hold atomic.Bool
 	held atomic.Bool
 	// sending means some goroutine owns dst: a Write trying the socket, the
