@@ -1132,3 +1132,32 @@ func TestLargeWritesArriveWhole(t *testing.T) {
 		t.Fatalf("Buffered() = %d after the peer read everything", n)
 	}
 }
+
+// TestHeldRepliesLeaveWithoutWrite: when the handler takes the last
+// request and then neither writes nor reads (it waits for something else),
+// the replies held back for the requests before it still leave.
+func TestHeldRepliesLeaveWithoutWrite(t *testing.T) {
+	for _, network := range []string{"tcp", "unix"} {
+		t.Run(network, func(t *testing.T) {
+			ctx := testCtx(t)
+			client, server := connPair(t, network)
+			r, w := wrap(t, server)
+			client.Write([]byte("a\nb\n"))
+			if line, err := r.ReadLine(ctx); err != nil || string(line) != "a\n" {
+				t.Fatalf("ReadLine = %q, %v", line, err)
+			}
+			if r.Buffered() == 0 {
+				t.Skip("the requests did not arrive in one read")
+			}
+			w.Write([]byte("A\n"))
+			if line, err := r.ReadLine(ctx); err != nil || string(line) != "b\n" {
+				t.Fatalf("ReadLine = %q, %v", line, err)
+			}
+			got := make([]byte, 2)
+			client.SetReadDeadline(time.Now().Add(waitLimit))
+			if _, err := io.ReadFull(client, got); err != nil || string(got) != "A\n" {
+				t.Fatalf("client read %q, %v; want the held reply", got, err)
+			}
+		})
+	}
+}
