@@ -31,10 +31,9 @@ import (
 // writev(2), or alone as soon as the writing goroutine lets another run
 // (with one P: when it blocks), and first thing in Close, WriteEOF,
 // SendFile, StartTLS or a Drain that has to wait. A stream of 64 KiB
-// writes thus leaves in full segments
-// instead of a full one and a runt of 53 bytes each, which on loopback
-// saves the sender a third to a half of its CPU per byte. (asyncio's
-// write sends all it can.)
+// writes thus leaves in full segments instead of a full one and a runt of
+// 53 bytes each, which on loopback saves the sender a third to a half of
+// its CPU per byte. (asyncio's write sends all it can.)
 //
 // Replies are coalesced by one more rule: while the Reader of the same
 // connection (from Wrap or Open) holds input its caller has not read yet,
@@ -43,13 +42,13 @@ import (
 // last request goes with the others, or, if it writes nothing, as soon as
 // its goroutine lets another run. It leaves at once when that Reader has to
 // wait for input, when 4 KiB are queued, when Drain has to wait, or at
-// WriteEOF or Close. A server answering pipelined requests
-// thus sends one segment per batch of requests rather than one per reply
-// (with or without a Drain after each), while a lone reply is never held
-// back longer than it takes its handler to ask for more input. A handler
-// that stops reading while input is still buffered, to wait for something
-// else, should send what it wrote first: Drain after SetWriteBufferLimits(0,
-// 0) does, as does Close. (asyncio's write() always tries to send at once.)
+// WriteEOF or Close. A server answering pipelined requests thus sends one
+// segment per batch of requests rather than one per reply (with or without
+// a Drain after each), while a lone reply is never held back longer than it
+// takes its handler to ask for more input. A handler that stops reading
+// while input is still buffered, to wait for something else, should send
+// what it wrote first: Drain after SetWriteBufferLimits(0, 0) does, as does
+// Close. (asyncio's write() always tries to send at once.)
 //
 // A Writer is safe for concurrent use: writes are sent in the order Write
 // was called, and any number of goroutines may wait in Drain.
