@@ -37,6 +37,14 @@ import (
 // buffer. (On a TCP or unix socket a drained 4 KiB buffer is kept until
 // the next read, which gives it back if it has to wait for input: a
 // Reader waiting on a socket holds none.)
+//
+// What the copying methods return is the caller's: its capacity ends
+// where it does, so appending to it never writes over anything else. But
+// short results (up to 512 bytes: lines, most records) from the same
+// read of the source share one allocation, as the fields of an
+// encoding/csv record share a string: keeping one alive keeps alive the
+// block it was cut from, at most 8 times its size. Clone a short result
+// you keep for long while dropping the ones around it.
 type Reader struct {
 	src   io.Reader
 	guard *ctxio.Guard
@@ -47,6 +55,10 @@ type Reader struct {
 	head, tail int
 	err        error // sticky error of the source
 	empties    int   // successive reads that returned nothing, for io.ErrNoProgress
+
+	// out is the unused end of the block short copies are cut from (see
+	// take); dropped when the buffer drains, so an idle Reader holds none.
+	out []byte
 
 	busy atomic.Bool
 
@@ -112,6 +124,9 @@ func (r *Reader) enter() error {
 // exit ends a read. Copying reads give the buffer back if it drained; views
 // keep it, because their slices point into it until the next read.
 func (r *Reader) exit(release bool) {
+	if r.head == r.tail {
+		r.out = nil
+	}
 	if release && r.head == r.tail && r.buf != nil {
 		if r.raw != nil && cap(r.buf) == chunkSize {
 			// On a socket the next read gives the chunk back if it has
@@ -202,6 +217,7 @@ func (r *Reader) makeRoom(need, ceiling int) {
 func (r *Reader) fill(ctx context.Context, need, ceiling int) error {
 	// About to wait for input: replies the Writer held back leave now.
 	r.tellPeer(false, true)
+	r.out = nil // nor does a waiting Reader hold a block (see take)
 	r.makeRoom(need, ceiling)
 	if err := r.guard.Begin(ctx); err != nil {
 		return err
@@ -280,6 +296,11 @@ func (r *Reader) unread(p []byte) {
 
 // take returns a copy of the next n buffered bytes and consumes them.
 //
+// A short copy is cut from r.out, a block allocated for it and the next
+// few (see Reader): one allocation for up to cutRatio lines of a batch,
+// not one each, is what makes ReadLine faster than bufio's ReadBytes. A
+// longer copy costs more to fill than to allocate, and gets its own.
+//
 // It is not inlined: its callers' frames then stay small, which matters
 // for those under which a read waits (see scan). And make then copy from
 // a plain variable is what the compiler turns into an allocation without
@@ -288,11 +309,29 @@ func (r *Reader) unread(p []byte) {
 //go:noinline
 func (r *Reader) take(n int) []byte {
 	src := r.buf[r.head : r.head+n]
-	out := make([]byte, len(src))
-	copy(out, src)
 	r.head += n
+	if len(r.out) < n {
+		if n > maxCut {
+			out := make([]byte, len(src))
+			copy(out, src)
+			return out
+		}
+		// Sized to what the buffer can still give, so that a batch that
+		// is read to its end leaves nothing of the block unused.
+		r.out = make([]byte, min(n+r.tail-r.head, cutRatio*n))
+	}
+	out := r.out[:n:n]
+	r.out = r.out[n:]
+	copy(out, src)
 	return out
 }
+
+// Copies of at most maxCut bytes share blocks, each at most cutRatio
+// times the size of the copy that allocated it (see Reader).
+const (
+	maxCut   = 512
+	cutRatio = 8
+)
 
 // Read reads up to len(p) bytes into p: the buffered bytes if there are any,
 // else one read from the source. It implements io.Reader, without a ctx: use

@@ -745,6 +745,81 @@ func TestIdleReaderHoldsNoBuffer(t *testing.T) {
 	runtime.KeepAlive(rs)
 }
 
+// TestShortResultsAreTheCallers: short results share allocations (see
+// Reader), yet each is the caller's: writing to one or appending to it
+// changes no other.
+func TestShortResultsAreTheCallers(t *testing.T) {
+	ctx := context.Background()
+	var src bytes.Buffer
+	for i := range 2000 {
+		fmt.Fprintf(&src, "%d %s\n", i, strings.Repeat("z", i%97))
+	}
+	want := strings.SplitAfter(src.String(), "\n")
+	r := newReader(t, iotest.HalfReader(&src))
+	var got [][]byte
+	for {
+		line, err := r.ReadLine(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cap(line) != len(line) {
+			t.Fatalf("line %d: cap %d, len %d: an append would write over the next result", len(got), cap(line), len(line))
+		}
+		if k := len(got); k > 0 {
+			got[k-1] = append(got[k-1], "appended"...)
+			got[k-1][0] = '#'
+		}
+		got = append(got, line)
+	}
+	if len(got) != 2000 {
+		t.Fatalf("read %d lines, want 2000", len(got))
+	}
+	for i, line := range got {
+		w := want[i]
+		if i < len(got)-1 {
+			w = "#" + w[1:] + "appended"
+		}
+		if string(line) != w {
+			t.Fatalf("line %d = %q, want %q", i, line, w)
+		}
+	}
+}
+
+// TestKeptShortResultKeepsLittle: keeping one short line in a hundred
+// keeps alive a block at most 8 times its size, the documented bound.
+func TestKeptShortResultKeepsLittle(t *testing.T) {
+	ctx := context.Background()
+	const lines, every = 100_000, 100
+	data := bytes.Repeat(line100, lines)
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	r := newReader(t, bytes.NewReader(data))
+	kept := make([][]byte, 0, lines/every)
+	for i := range lines {
+		line, err := r.ReadLine(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%every == 0 {
+			kept = append(kept, line)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	grew := int64(ms.HeapAlloc) - int64(base)
+	// 8 times, and the allocator's rounding of the block's size.
+	if limit := int64(len(kept)*10*len(line100) + 64<<10); grew > limit {
+		t.Fatalf("keeping %d lines of %d bytes keeps %d bytes, want <= %d", len(kept), len(line100), grew, limit)
+	}
+	runtime.KeepAlive(kept)
+	runtime.KeepAlive(data) // the source is not what is measured
+}
+
 func TestReadAfterWriterCloseConcurrent(t *testing.T) {
 	// Reads and a Close racing: the read ends with an error, never a hang
 	// or a race report.
