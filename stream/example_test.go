@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -221,6 +222,43 @@ func ExampleReader_ReadUntil() {
 	// "Host: example\n"
 	// "Accept: */*\r\n"
 	// EOF before a separator, "unterminated" left
+}
+
+// Records scans a stream without copying it: each record is a view into
+// the Reader's buffer, valid until the next iteration, so what outlives
+// the loop body must be copied (here, only numbers are kept). Breaking
+// out of the loop lets go of the Reader, which then reads on from there.
+func ExampleReader_Records() {
+	ctx := context.Background()
+	src := strings.NewReader("GET a 3\r\nGET b 14\r\nPUT c 5\r\nDATA\r\nraw bytes after the records")
+	reader, err := stream.NewReader(src)
+	if err != nil {
+		log.Fatal(err)
+	}
+	total := 0
+	for record, err := range reader.Records(ctx, []byte("\r\n")) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fields := bytes.Fields(record)
+		if string(fields[0]) == "DATA" {
+			break
+		}
+		n, err := strconv.Atoi(string(fields[2]))
+		if err != nil {
+			log.Fatal(err)
+		}
+		total += n
+	}
+	rest, err := reader.ReadN(ctx, -1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("total:", total)
+	fmt.Printf("then: %q\n", rest)
+	// Output:
+	// total: 22
+	// then: "raw bytes after the records"
 }
 
 // Write never blocks; Drain is where a fast producer waits for a slow

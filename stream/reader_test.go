@@ -820,6 +820,36 @@ func TestKeptShortResultKeepsLittle(t *testing.T) {
 	runtime.KeepAlive(data) // the source is not what is measured
 }
 
+// TestRecordsHoldsReader: inside a Records loop other reads are refused
+// and change nothing; after a break they go on from the next record.
+func TestRecordsHoldsReader(t *testing.T) {
+	ctx := context.Background()
+	for _, sep := range []string{"\n", "--"} {
+		src := strings.Join([]string{"a", "bb", "ccc", "dddd", ""}, sep)
+		r := newReader(t, iotest.OneByteReader(strings.NewReader(src)))
+		var got []string
+		for rec, err := range r.Records(ctx, []byte(sep)) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, string(rec))
+			if _, err := r.ReadLine(ctx); !errors.Is(err, stream.ErrConcurrentRead) {
+				t.Fatalf("ReadLine inside the loop: %v, want ErrConcurrentRead", err)
+			}
+			if len(got) == 2 {
+				break
+			}
+		}
+		if want := []string{"a" + sep, "bb" + sep}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("sep %q: records %q, want %q", sep, got, want)
+		}
+		rest, err := r.ReadN(ctx, -1)
+		if err != nil || string(rest) != "ccc"+sep+"dddd"+sep {
+			t.Fatalf("sep %q: after the loop ReadN = %q, %v", sep, rest, err)
+		}
+	}
+}
+
 func TestReadAfterWriterCloseConcurrent(t *testing.T) {
 	// Reads and a Close racing: the read ends with an error, never a hang
 	// or a race report.
