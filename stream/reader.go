@@ -569,29 +569,41 @@ func (r *Reader) Records(ctx context.Context, sep []byte) iter.Seq2[[]byte, erro
 			yield(nil, err)
 			return
 		}
+		offset := 0 // the buffer holds no sep that begins before
 		for {
 			// readSlice's fast path, here rather than in a call: a call
 			// costs a tenth of what a short line does.
 			i := -1
 			if len(sep) == 1 {
-				i = bytes.IndexByte(r.buf[r.head:r.tail], sep[0])
+				i = bytes.IndexByte(r.buf[r.head+offset:r.tail], sep[0])
 			} else if len(sep) > 1 {
-				i = bytes.Index(r.buf[r.head:r.tail], sep)
+				i = bytes.Index(r.buf[r.head+offset:r.tail], sep)
+			}
+			if i >= 0 {
+				i += offset
 			}
 			if i >= 0 && i <= r.limit {
 				end := r.head + i + len(sep)
 				rec := r.buf[r.head:end:end]
-				r.head = end
+				r.head, offset = end, 0
 				if !yield(rec, nil) {
 					break
 				}
 				continue
 			}
-			offset := 0
 			if i < 0 && len(sep) > 0 { // see readSlice
 				offset = max(0, r.tail-r.head+1-len(sep))
+				if offset <= r.limit && r.err == nil {
+					// Read on, as until would, without its calls.
+					if err := r.fill(ctx, r.tail-r.head+1, r.limit+len(sep)); err != nil {
+						yield(nil, err)
+						break
+					}
+					continue
+				}
 			}
 			rec, err, last := r.record(ctx, sep, offset)
+			offset = 0
 			if (rec != nil || err != nil) && !yield(rec, err) || last {
 				break
 			}
