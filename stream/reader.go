@@ -560,62 +560,72 @@ func (r *Reader) sliceFrom(ctx context.Context, sep []byte, offset int) ([]byte,
 // The iterator holds the Reader for the whole loop, which is what spares it
 // the per-call cost of the concurrent-use check: inside the loop, other
 // calls on the Reader return ErrConcurrentRead. Break out of the loop to
-// read differently. It lets go without a defer, so that the compiler can
-// inline it and the loop body into the caller: a loop body that panics
-// leaves the Reader held, and every later call returns ErrConcurrentRead.
+// read differently.
 func (r *Reader) Records(ctx context.Context, sep []byte) iter.Seq2[[]byte, error] {
 	return func(yield func([]byte, error) bool) {
 		if err := r.enter(); err != nil {
 			yield(nil, err)
 			return
 		}
-		offset := 0 // the buffer holds no sep that begins before
+		defer r.exit(true)
 		for {
-			// readSlice's fast path, here rather than in a call: a call
-			// costs a tenth of what a short line does.
-			i := -1
-			if len(sep) == 1 {
-				i = bytes.IndexByte(r.buf[r.head+offset:r.tail], sep[0])
-			} else if len(sep) > 1 {
-				i = bytes.Index(r.buf[r.head+offset:r.tail], sep)
-			}
-			if i >= 0 {
-				i += offset
-			}
-			if i >= 0 && i <= r.limit {
-				end := r.head + i + len(sep)
-				rec := r.buf[r.head:end:end]
-				r.head, offset = end, 0
-				if !yield(rec, nil) {
-					break
-				}
-				continue
-			}
-			if i < 0 && len(sep) > 0 { // see readSlice
-				offset = max(0, r.tail-r.head+1-len(sep))
-				if offset <= r.limit && r.err == nil {
-					// Read on, as until would, without its calls.
-					if err := r.fill(ctx, r.tail-r.head+1, r.limit+len(sep)); err != nil {
-						yield(nil, err)
-						break
-					}
-					continue
-				}
-			}
-			rec, err, last := r.record(ctx, sep, offset)
-			offset = 0
+			rec, err, last := r.record(ctx, sep)
 			if (rec != nil || err != nil) && !yield(rec, err) || last {
-				break
+				return
 			}
 		}
-		r.exit(true)
 	}
 }
 
-// record reads the next record for Records, the buffer having been
-// searched up to offset: what to yield (nothing if both are nil) and
-// whether it is the last.
-func (r *Reader) record(ctx context.Context, sep []byte, offset int) (rec []byte, err error, last bool) {
+// record reads the next record for Records: what to yield (nothing if both
+// are nil) and whether it is the last.
+func (r *Reader) record(ctx context.Context, sep []byte) (rec []byte, err error, last bool) {
+	if len(sep) > 0 { // readSlice's fast path, without its call
+		var i int
+		if len(sep) == 1 {
+			i = bytes.IndexByte(r.buf[r.head:r.tail], sep[0])
+		} else {
+			i = bytes.Index(r.buf[r.head:r.tail], sep)
+		}
+		if i >= 0 && i <= r.limit {
+			end := r.head + i + len(sep)
+			rec = r.buf[r.head:end:end]
+			r.head = end
+			return rec, nil, false
+		}
+		if i < 0 {
+			return r.readOn(ctx, sep, max(0, r.tail-r.head+1-len(sep)))
+		}
+	}
+	return r.recordFrom(ctx, sep, 0)
+}
+
+// readOn reads on until a record is buffered, as until would but without
+// its calls, the buffer holding no sep that begins before offset.
+func (r *Reader) readOn(ctx context.Context, sep []byte, offset int) (rec []byte, err error, last bool) {
+	for offset <= r.limit && r.err == nil {
+		if err := r.fill(ctx, r.tail-r.head+1, r.limit+len(sep)); err != nil {
+			return nil, err, true
+		}
+		i := bytes.Index(r.buf[r.head+offset:r.tail], sep)
+		if i < 0 {
+			offset = max(0, r.tail-r.head+1-len(sep))
+			continue
+		}
+		if i += offset; i <= r.limit {
+			end := r.head + i + len(sep)
+			rec = r.buf[r.head:end:end]
+			r.head = end
+			return rec, nil, false
+		}
+		break
+	}
+	return r.recordFrom(ctx, sep, offset)
+}
+
+// recordFrom is record once the buffer has been searched up to offset,
+// for the cases until handles: EOF, an error, a record over the limit.
+func (r *Reader) recordFrom(ctx context.Context, sep []byte, offset int) (rec []byte, err error, last bool) {
 	rec, err = r.sliceFrom(ctx, sep, offset)
 	switch e := err.(type) {
 	case nil:

@@ -556,6 +556,8 @@ func TestCancelMidRead(t *testing.T) {
 		"ReadBig":     func(ctx context.Context, r *stream.Reader) error { _, err := r.ReadExactly(ctx, 100_000); return err },
 		"Next":        func(ctx context.Context, r *stream.Reader) error { _, err := r.Next(ctx, 100); return err },
 		"ReadN":       func(ctx context.Context, r *stream.Reader) error { _, err := r.ReadN(ctx, -1); return err },
+		"Records":     func(ctx context.Context, r *stream.Reader) error { return firstRecordErr(ctx, r, "\n") },
+		"RecordsEND":  func(ctx context.Context, r *stream.Reader) error { return firstRecordErr(ctx, r, "END") },
 	}
 	for sname, mk := range sources {
 		for cname, call := range calls {
@@ -602,6 +604,18 @@ func TestCancelMidRead(t *testing.T) {
 			})
 		}
 	}
+}
+
+// firstRecordErr runs a Records loop and returns the first error it
+// yields; a record is an error too, as none is expected.
+func firstRecordErr(ctx context.Context, r *stream.Reader, sep string) error {
+	for rec, err := range r.Records(ctx, []byte(sep)) {
+		if err == nil {
+			err = fmt.Errorf("unexpected record %q", rec)
+		}
+		return err
+	}
+	return errors.New("Records ended without an error")
 }
 
 func tcpPair(t testing.TB) (client, server net.Conn) {
