@@ -657,6 +657,10 @@ var newline = [][]byte{{'\n'}}
 // asyncio, is consumed: through its "\n" if that is buffered, else what is
 // buffered, so that a loop of ReadLine goes on with the next line (or the
 // rest of the long one).
+//
+// The line is the caller's to keep and change; short lines read together
+// share an allocation (see Reader), so clone one you keep for long while
+// dropping those around it.
 func (r *Reader) ReadLine(ctx context.Context) ([]byte, error) {
 	if err := r.enter(); err != nil {
 		return nil, err
