@@ -15,6 +15,9 @@
 //     Pipelined replies are coalesced by the Writer itself.
 //   - sink: an endless stream of 64 KiB chunks in which byte k is k & 0xff,
 //     sent with Write and Drain.
+//
+// ../shared/bench/run.sh compares it with the peers; cell.sh, next to this
+// file, runs one cell, for A/B pairs run in turns.
 package main
 
 import (
