@@ -43,8 +43,8 @@ import (
 // short results (up to 512 bytes: lines, most records) from the same
 // read of the source share one allocation, as the fields of an
 // encoding/csv record share a string: keeping one alive keeps alive the
-// block it was cut from, at most 8 times its size. Clone a short result
-// you keep for long while dropping the ones around it.
+// block it was cut from, at most 8 times its size and 1 KiB. Clone a
+// short result you keep for long while dropping the ones around it.
 type Reader struct {
 	src   io.Reader
 	guard *ctxio.Guard
@@ -320,7 +320,7 @@ func (r *Reader) take(n int) []byte {
 		}
 		// Sized to what the buffer can still give, so that a batch that
 		// is read to its end leaves nothing of the block unused.
-		r.out = make([]byte, min(n+r.tail-r.head, cutRatio*n))
+		r.out = make([]byte, min(n+r.tail-r.head, cutRatio*n, maxBlock))
 	}
 	out := r.out[:n:n]
 	r.out = r.out[n:]
@@ -329,10 +329,13 @@ func (r *Reader) take(n int) []byte {
 }
 
 // Copies of at most maxCut bytes share blocks, each at most cutRatio
-// times the size of the copy that allocated it (see Reader).
+// times the size of the copy that allocated it and at most maxBlock (see
+// Reader): a Reader left with input unread holds at most maxBlock beside
+// its buffer.
 const (
 	maxCut   = 512
 	cutRatio = 8
+	maxBlock = 1 << 10
 )
 
 // Read reads up to len(p) bytes into p: the buffered bytes if there are any,
