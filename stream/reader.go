@@ -300,8 +300,8 @@ func (r *Reader) unread(p []byte) {
 // few (see Reader): one allocation for up to cutRatio lines of a batch,
 // not one each, is what pays for ReadLine's concurrent-use check (it is
 // level with bufio's ReadBytes) and saves a server of pipelined lines a
-// tenth of its CPU. A longer copy costs more to fill than to allocate,
-// and gets its own.
+// few per cent of its CPU. A longer copy costs more to fill than to
+// allocate, and gets its own.
 //
 // It is not inlined: its callers' frames then stay small, which matters
 // for those under which a read waits (see scan). And make then copy from
