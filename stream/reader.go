@@ -673,7 +673,11 @@ func (r *Reader) ReadLine(ctx context.Context) ([]byte, error) {
 	// Fast path: a whole line within the limit is buffered.
 	if i := bytes.IndexByte(r.buf[r.head:r.tail], '\n'); i >= 0 && i <= r.limit {
 		line := r.take(i + 1)
-		r.exit(true)
+		if r.head < r.tail && (r.peer == nil || r.holding) {
+			r.busy.Store(false) // all exit would do: input is left, as before
+		} else {
+			r.exit(true)
+		}
 		return line, nil
 	}
 	// The slow path searches the buffer again rather than take where the
