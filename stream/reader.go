@@ -672,7 +672,13 @@ func (r *Reader) ReadLine(ctx context.Context) ([]byte, error) {
 	}
 	// Fast path: a whole line within the limit is buffered.
 	if i := bytes.IndexByte(r.buf[r.head:r.tail], '\n'); i >= 0 && i <= r.limit {
-		line := r.take(i + 1)
+		var line []byte
+		if n := i + 1; n <= len(r.out) { // take's cut, without its call
+			line, r.out = r.out[:n:n], r.out[n:]
+			r.head += copy(line, r.buf[r.head:])
+		} else {
+			line = r.take(n)
+		}
 		if r.head < r.tail && (r.peer == nil || r.holding) {
 			r.busy.Store(false) // all exit would do: input is left, as before
 		} else {
