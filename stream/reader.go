@@ -216,7 +216,9 @@ func (r *Reader) makeRoom(need, ceiling int) {
 // recorded in r.err, which the caller checks when it could not progress.
 func (r *Reader) fill(ctx context.Context, need, ceiling int) error {
 	// About to wait for input: replies the Writer held back leave now.
-	r.tellPeer(false, true)
+	if r.peer != nil {
+		r.tellPeer(false, true)
+	}
 	r.out = nil // nor does a waiting Reader hold a block (see take)
 	r.makeRoom(need, ceiling)
 	if err := r.guard.Begin(ctx); err != nil {
@@ -233,6 +235,9 @@ func (r *Reader) fill(ctx context.Context, need, ceiling int) error {
 	if n > 0 {
 		r.tail += n
 		r.empties = 0
+		if err == nil {
+			return nil // settle's answer, without its call
+		}
 	}
 	return r.settle(ctx, n, err)
 }

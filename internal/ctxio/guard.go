@@ -137,9 +137,13 @@ func (g *Guard) Begin(ctx context.Context) error {
 // otherwise err unchanged (nil included: a call that completed while ctx was
 // ending keeps its result).
 func (g *Guard) End(ctx context.Context, err error) error {
-	if g.set == nil {
+	if g.set == nil { // inlined: the reads of a source without deadlines
 		return err
 	}
+	return g.end(ctx, err)
+}
+
+func (g *Guard) end(ctx context.Context, err error) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.stop == nil {
