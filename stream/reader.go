@@ -126,14 +126,15 @@ func (r *Reader) enter() error {
 func (r *Reader) exit(release bool) {
 	if r.head == r.tail {
 		r.out = nil
-	}
-	if release && r.head == r.tail && r.buf != nil {
-		if r.raw != nil && cap(r.buf) == chunkSize {
-			// On a socket the next read gives the chunk back if it has
-			// to wait (see readRaw), and reuses it if input is there.
-			r.head, r.tail = 0, 0
-		} else {
-			r.release()
+		if release && r.buf != nil {
+			if r.raw != nil && cap(r.buf) == chunkSize {
+				// On a socket the next read gives the chunk back if it
+				// has to wait (see readRaw), and reuses it if input is
+				// there.
+				r.head, r.tail = 0, 0
+			} else {
+				r.release()
+			}
 		}
 	}
 	r.tellPeer(r.head < r.tail, false)
@@ -153,10 +154,15 @@ func (r *Reader) release() {
 // holds none, held replies leave now if the Reader is about to wait for
 // input, and otherwise with the caller's next Write, or soon after: the
 // caller may have just taken the last request and not yet replied to it.
+//
+// It is inlined, so that a Reader without a Writer pays no call for it.
 func (r *Reader) tellPeer(holding, now bool) {
-	if r.peer == nil {
-		return
+	if r.peer != nil {
+		r.tellWriter(holding, now)
 	}
+}
+
+func (r *Reader) tellWriter(holding, now bool) {
 	if r.holding != holding {
 		r.holding = holding
 		r.peer.hold.Store(holding)
@@ -216,9 +222,7 @@ func (r *Reader) makeRoom(need, ceiling int) {
 // recorded in r.err, which the caller checks when it could not progress.
 func (r *Reader) fill(ctx context.Context, need, ceiling int) error {
 	// About to wait for input: replies the Writer held back leave now.
-	if r.peer != nil {
-		r.tellPeer(false, true)
-	}
+	r.tellPeer(false, true)
 	r.out = nil // nor does a waiting Reader hold a block (see take)
 	r.makeRoom(need, ceiling)
 	if err := r.guard.Begin(ctx); err != nil {
