@@ -8,8 +8,8 @@ import (
 	"io"
 	"os/exec"
 	"testing"
-	"time"
 
+	"github.com/netaio/aio/internal/benchpair"
 	"github.com/netaio/aio/proc"
 )
 
@@ -39,9 +39,7 @@ func BenchmarkSpawnTrue(b *testing.B) {
 }
 
 // BenchmarkSpawnTruePaired runs the two of BenchmarkSpawnTrue in turns, one
-// pair per iteration, and reports their times and ratio: on a shared
-// machine whose load drifts, a ratio taken within each pair is steadier
-// than one of two benchmarks run one after the other.
+// pair per iteration (see benchpair), and reports their times and ratio.
 func BenchmarkSpawnTruePaired(b *testing.B) {
 	ctx := context.Background()
 	runExec := func() {
@@ -59,21 +57,7 @@ func BenchmarkSpawnTruePaired(b *testing.B) {
 			b.Fatal(code, err)
 		}
 	}
-	var execT, procT time.Duration
-	n := 0
-	for b.Loop() {
-		first, second, t1, t2 := runExec, runProc, &execT, &procT
-		if n%2 == 1 { // alternate, so that neither always runs first
-			first, second, t1, t2 = runProc, runExec, &procT, &execT
-		}
-		t0 := time.Now()
-		first()
-		mid := time.Now()
-		second()
-		*t1 += mid.Sub(t0)
-		*t2 += time.Since(mid)
-		n++
-	}
+	execT, procT, n := benchpair.Time(b, runExec, runProc)
 	b.ReportMetric(float64(execT.Nanoseconds())/float64(n), "exec-ns/op")
 	b.ReportMetric(float64(procT.Nanoseconds())/float64(n), "proc-ns/op")
 	b.ReportMetric(float64(procT)/float64(execT), "proc/exec")

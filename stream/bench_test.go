@@ -10,8 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/netaio/aio/internal/benchpair"
 	"github.com/netaio/aio/stream"
 )
 
@@ -105,10 +105,8 @@ func BenchmarkRecords(b *testing.B) {
 }
 
 // BenchmarkPaired runs the hot read paths against their baselines in
-// turns, a block of records each, and reports aio's throughput over the
-// baseline's ("aio/base", above 1 when aio is faster): on a shared machine
-// whose load drifts, a ratio taken within each pair is steadier than one of
-// two benchmarks run one after the other.
+// turns, a block of records each (see benchpair), and reports aio's
+// throughput over the baseline's ("aio/base", above 1 when aio is faster).
 //
 //	go test -run '^$' -bench Paired -count 6 ./stream/
 func BenchmarkPaired(b *testing.B) {
@@ -183,21 +181,7 @@ func BenchmarkPaired(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			aio, base := c.aio(b), c.base(b)
-			var aioT, baseT time.Duration
-			n := 0
-			for b.Loop() {
-				first, second, t1, t2 := aio, base, &aioT, &baseT
-				if n%2 == 1 { // alternate, so that neither always runs first
-					first, second, t1, t2 = base, aio, &baseT, &aioT
-				}
-				t0 := time.Now()
-				first()
-				mid := time.Now()
-				second()
-				*t1 += mid.Sub(t0)
-				*t2 += time.Since(mid)
-				n++
-			}
+			aioT, baseT, n := benchpair.Time(b, aio, base)
 			b.ReportMetric(float64(aioT.Nanoseconds())/float64(n*block), "aio-ns/record")
 			b.ReportMetric(float64(baseT.Nanoseconds())/float64(n*block), "base-ns/record")
 			b.ReportMetric(float64(baseT)/float64(aioT), "aio/base")
