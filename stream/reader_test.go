@@ -323,6 +323,15 @@ func TestBadArguments(t *testing.T) {
 	if _, err := r.ReadSlice(ctx, nil); !errors.Is(err, stream.ErrSeparator) {
 		t.Errorf("ReadSlice(nil): %v", err)
 	}
+	n := 0
+	for rec, err := range r.Records(ctx, nil) {
+		if n++; rec != nil || !errors.Is(err, stream.ErrSeparator) {
+			t.Errorf("Records(nil) yielded (%q, %v)", rec, err)
+		}
+	}
+	if n != 1 {
+		t.Errorf("Records(nil) yielded %d times, want once", n)
+	}
 	if _, err := r.Next(ctx, 5); !errors.Is(err, stream.ErrLimitOverrun) {
 		t.Errorf("Next over limit: %v", err)
 	}
