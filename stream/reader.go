@@ -57,8 +57,12 @@ type Reader struct {
 	empties    int   // successive reads that returned nothing, for io.ErrNoProgress
 
 	// out is the unused end of the block short copies are cut from (see
-	// take); dropped when the buffer drains, so an idle Reader holds none.
-	out []byte
+	// take); dropped when the buffer drains or is reset, so an idle Reader
+	// holds none. While outAt == head, out is a copy of buf[head:], made
+	// when the block was: no other consumption has come between, since
+	// head only grows until a reset.
+	out   []byte
+	outAt int
 
 	busy atomic.Bool
 
@@ -147,6 +151,7 @@ func (r *Reader) release() {
 		r.buf = nil
 	}
 	r.head, r.tail = 0, 0
+	r.out = nil // head went back: out is no longer a copy of what follows it
 }
 
 // tellPeer tells the connection's Writer whether this Reader holds input
@@ -307,10 +312,12 @@ func (r *Reader) unread(p []byte) {
 //
 // A short copy is cut from r.out, a block allocated for it and the next
 // few (see Reader): one allocation for up to cutRatio lines of a batch,
-// not one each, is what pays for ReadLine's concurrent-use check (it is
-// level with bufio's ReadBytes) and saves a server of pipelined lines a
-// few per cent of its CPU. A longer copy costs more to fill than to
-// allocate, and gets its own.
+// not one each, is what pays for ReadLine's concurrent-use check and saves
+// a server of pipelined lines a few per cent of its CPU. The block is made
+// as a copy of the bytes buffered from here, so that while the next reads
+// are takes too (a loop of ReadLine) their bytes are copied already: one
+// copy of a batch, not one per line, and no zeroing of the block. A
+// longer copy costs more to fill than to allocate, and gets its own.
 //
 // It is not inlined: its callers' frames then stay small, which matters
 // for those under which a read waits (see scan). And make then copy from
@@ -319,22 +326,36 @@ func (r *Reader) unread(p []byte) {
 //
 //go:noinline
 func (r *Reader) take(n int) []byte {
-	src := r.buf[r.head : r.head+n]
-	r.head += n
-	if len(r.out) < n {
-		if n > maxCut {
-			out := make([]byte, len(src))
-			copy(out, src)
-			return out
+	if n <= len(r.out) {
+		out := r.out[:n:n]
+		r.out = r.out[n:]
+		if r.outAt == r.head {
+			r.outAt += n
+		} else {
+			// Something else consumed since the block was made (a view,
+			// Discard, a long copy): its room is still good for copies,
+			// and outAt, behind head for good, no longer matches it.
+			copy(out, r.buf[r.head:])
 		}
-		// Sized to what the buffer can still give, so that a batch that
-		// is read to its end leaves nothing of the block unused.
-		r.out = make([]byte, min(n+r.tail-r.head, cutRatio*n, maxBlock))
+		r.head += n
+		return out
 	}
-	out := r.out[:n:n]
-	r.out = r.out[n:]
-	copy(out, src)
-	return out
+	if n > maxCut {
+		src := r.buf[r.head : r.head+n]
+		out := make([]byte, len(src))
+		copy(out, src)
+		r.head += n
+		return out
+	}
+	// Sized to what the buffer holds, so that a batch that is read to its
+	// end leaves nothing of the block unused.
+	src := r.buf[r.head : r.head+min(r.tail-r.head, cutRatio*n, maxBlock)]
+	block := make([]byte, len(src))
+	copy(block, src)
+	r.out = block[n:]
+	r.head += n
+	r.outAt = r.head
+	return block[:n:n]
 }
 
 // Copies of at most maxCut bytes share blocks, each at most cutRatio
@@ -702,9 +723,11 @@ func (r *Reader) ReadLine(ctx context.Context) ([]byte, error) {
 	// Fast path: a whole line within the limit is buffered.
 	if i := bytes.IndexByte(r.buf[r.head:r.tail], '\n'); i >= 0 && i <= r.limit {
 		var line []byte
-		if n := i + 1; n <= len(r.out) { // take's cut, without its call
+		if n := i + 1; n <= len(r.out) && r.outAt == r.head {
+			// take's cut from a copy made already, without its call
 			line, r.out = r.out[:n:n], r.out[n:]
-			r.head += copy(line, r.buf[r.head:])
+			r.head += n
+			r.outAt = r.head
 		} else {
 			line = r.take(n)
 		}
@@ -853,7 +876,8 @@ func (r *Reader) Lines(ctx context.Context) iter.Seq2[[]byte, error] {
 // Peek returns a view of the next n bytes without consuming them, waiting
 // until they are buffered. If the stream ends first it returns what is
 // buffered with the source's error (io.EOF). The slice is valid until the
-// next call on the Reader. n may not exceed the limit.
+// next call on the Reader, and is not to be written to: the reads that
+// follow may return copies made before. n may not exceed the limit.
 func (r *Reader) Peek(ctx context.Context, n int) ([]byte, error) {
 	if err := r.viewSize(n); err != nil {
 		return nil, err
