@@ -116,6 +116,7 @@ func BenchmarkPaired(b *testing.B) {
 	sep4 := []byte("\r\n\r\n")
 	records := bytes.Repeat(append(bytes.Repeat([]byte("k"), 1020), sep4...), 64)
 	nl := []byte("\n")
+	frames := bytes.Repeat([]byte("0123456789abcdef"), 4096)
 	// each returns a function that reads the next block of records.
 	cases := []struct {
 		name      string
@@ -153,6 +154,30 @@ func BenchmarkPaired(b *testing.B) {
 			return func() {
 				for range block {
 					if _, err := r.ReadSlice('\n'); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		},
+	}, {
+		name: "ReadExactly1K-vs-ReadFull",
+		aio: func(b *testing.B) func() {
+			r := newReader(b, &repeatReader{chunk: frames})
+			return func() {
+				for range block {
+					if _, err := r.ReadExactly(ctx, 1024); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		},
+		base: func(b *testing.B) func() {
+			r := bufio.NewReader(&repeatReader{chunk: frames})
+			return func() {
+				for range block {
+					// The baseline allocates its frame too, as ReadExactly does.
+					p := make([]byte, 1024)
+					if _, err := io.ReadFull(r, p); err != nil {
 						b.Fatal(err)
 					}
 				}
