@@ -5,8 +5,9 @@
 // separators), ReadExactly, ReadN, and the zero-copy views ReadSlice, Next,
 // Peek and the Records iterator. A record that ends at a separator may be
 // at most the limit long (DefaultLimit, 64 KiB), so a peer cannot make the
-// buffer grow without end. A Writer never blocks in Write; Drain waits while too much is queued
-// (watermark backpressure), and Close sends what is queued before closing.
+// buffer grow without end. A Writer never blocks in Write; Drain waits
+// while too much is queued (watermark backpressure), and Close sends what
+// is queued before closing.
 //
 //	r, w, err := stream.Open(ctx, "tcp", "127.0.0.1:8888")
 //	if err != nil { ... }
