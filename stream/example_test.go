@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -383,4 +384,151 @@ func ExampleWriter_StartTLS() {
 	// client: TLS handshake complete: true
 	// server got "secret\n" over TLS
 	// client got "SECRET\n"
+}
+
+// Length-prefixed frames (a 4-byte big-endian length, then the body), read
+// with ReadExactly as asyncio's readexactly reads them. Each result is the
+// caller's own slice. A stream that ends inside a frame gives an
+// *IncompleteReadError holding what did come. The sender writes header
+// and body together with WriteLines.
+func ExampleReader_ReadExactly() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a, b := net.Pipe()
+	_, sender, err := stream.Wrap(a)
+	if err != nil {
+		log.Fatal(err)
+	}
+	reader, replies, err := stream.Wrap(b)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer replies.Close()
+	go func() {
+		for _, msg := range []string{"hello", "length-prefixed frames"} {
+			sender.WriteLines(binary.BigEndian.AppendUint32(nil, uint32(len(msg))), []byte(msg))
+		}
+		// A frame cut short: its header promises 9 bytes, 4 come.
+		sender.WriteLines(binary.BigEndian.AppendUint32(nil, 9), []byte("trun"))
+		sender.Close() // sends what is queued, then closes
+	}()
+	for {
+		hdr, err := reader.ReadExactly(ctx, 4)
+		if err != nil {
+			log.Fatal(err)
+		}
+		body, err := reader.ReadExactly(ctx, int(binary.BigEndian.Uint32(hdr)))
+		var incomplete *stream.IncompleteReadError
+		if errors.As(err, &incomplete) {
+			fmt.Printf("cut short: %q of %d bytes (unexpected EOF: %v)\n",
+				incomplete.Partial, incomplete.Expected, errors.Is(err, io.ErrUnexpectedEOF))
+			break
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("frame: %q\n", body)
+	}
+	// Output:
+	// frame: "hello"
+	// frame: "length-prefixed frames"
+	// cut short: "trun" of 9 bytes (unexpected EOF: true)
+}
+
+// Peek, Next and Discard read frames without copying them: Peek looks at
+// a header without consuming it, Next takes a whole frame as a view into
+// the Reader's buffer, valid until the next call on the Reader (what must
+// outlive it is cloned), and Discard skips a frame unseen. Here each frame
+// is a kind byte ('K' to keep, 'S' to skip), a 2-byte length and the body.
+func ExampleReader_Next() {
+	ctx := context.Background()
+	var src bytes.Buffer
+	for _, f := range []struct {
+		kind byte
+		body string
+	}{{'K', "first"}, {'S', "padding"}, {'K', "second"}} {
+		src.WriteByte(f.kind)
+		src.Write(binary.BigEndian.AppendUint16(nil, uint16(len(f.body))))
+		src.WriteString(f.body)
+	}
+	reader, err := stream.NewReader(&src)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var kept [][]byte
+	for {
+		hdr, err := reader.Peek(ctx, 3)
+		if err == io.EOF && len(hdr) == 0 {
+			break // the stream ended between frames
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		size := 3 + int(binary.BigEndian.Uint16(hdr[1:]))
+		if hdr[0] == 'S' {
+			if _, err := reader.Discard(ctx, size); err != nil {
+				log.Fatal(err)
+			}
+			continue
+		}
+		frame, err := reader.Next(ctx, size)
+		if err != nil {
+			log.Fatal(err)
+		}
+		kept = append(kept, bytes.Clone(frame[3:]))
+	}
+	fmt.Printf("%q\n", kept)
+	// Output:
+	// ["first" "second"]
+}
+
+// SendFile sends a file after what was written before it, with the
+// kernel's sendfile(2) where the connection is a *net.TCPConn, and reports
+// how much it sent (asyncio's sendfile).
+func ExampleWriter_SendFile() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	f, err := os.CreateTemp("", "aio-sendfile-*.txt")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if _, err := f.WriteString("the file's contents\n"); err != nil {
+		log.Fatal(err)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ln.Close()
+	received := make(chan []byte, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			received <- nil
+			return
+		}
+		defer conn.Close()
+		data, _ := io.ReadAll(conn)
+		received <- data
+	}()
+
+	_, writer, err := stream.Open(ctx, "tcp", ln.Addr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	writer.Write([]byte("header\n"))
+	n, err := writer.SendFile(ctx, f, 0, 0) // from offset 0 to the end
+	if err != nil {
+		log.Fatal(err)
+	}
+	writer.Write([]byte("trailer\n"))
+	writer.Close()
+	fmt.Println("sent from the file:", n, "bytes")
+	fmt.Printf("the peer got %q\n", <-received)
+	// Output:
+	// sent from the file: 20 bytes
+	// the peer got "header\nthe file's contents\ntrailer\n"
 }
