@@ -3,8 +3,11 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -182,4 +185,137 @@ func ExampleServer_ServeForever() {
 	// Output:
 	// ServeForever: context deadline exceeded
 	// serving: false
+}
+
+// Serve listeners the caller has bound (asyncio's sock=, or a sequence of
+// hosts): here two, each on a port the system chose. One handler serves
+// them all, and Addrs lists them in order.
+func ExampleServe() {
+	ctx := context.Background()
+	var listeners []net.Listener
+	for range 2 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		listeners = append(listeners, ln)
+	}
+	greet := func(ctx context.Context, r *stream.Reader, w *stream.Writer) {
+		w.Write([]byte("hello\n"))
+	}
+	srv, err := server.Serve(ctx, listeners, greet)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Shutdown(ctx) // closes the listeners too: the Server owns them
+	fmt.Println("listening on", len(srv.Addrs()), "addresses")
+	for i, addr := range srv.Addrs() {
+		r, w, err := stream.Open(ctx, "tcp", addr.String())
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		line, err := r.ReadLine(ctx)
+		fmt.Printf("address %d: %q %v\n", i, line, err)
+		w.Close()
+	}
+	// Output:
+	// listening on 2 addresses
+	// address 0: "hello\n" <nil>
+	// address 1: "hello\n" <nil>
+}
+
+// A handler that panics loses only its own connection: the server
+// recovers, logs the panic and its stack through the *slog.Logger of
+// WithLogger, aborts that connection, and goes on serving the others.
+func ExampleWithLogger() {
+	ctx := context.Background()
+	// The logger prints each record's level and message; the stack varies.
+	logger := slog.New(levelAndMessage{})
+	handler := func(ctx context.Context, r *stream.Reader, w *stream.Writer) {
+		line, err := r.ReadLine(ctx)
+		if err != nil {
+			return
+		}
+		if string(line) == "panic\n" {
+			panic("asked to")
+		}
+		w.Write(line)
+	}
+	srv, err := server.Start(ctx, "tcp", "127.0.0.1:0", handler, server.WithLogger(logger))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Shutdown(ctx)
+	for _, msg := range []string{"panic\n", "still serving\n"} {
+		r, w, err := stream.Open(ctx, "tcp", srv.Addrs()[0].String())
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		w.Write([]byte(msg))
+		if reply, err := r.ReadLine(ctx); err != nil {
+			fmt.Printf("%q: connection closed\n", msg)
+		} else {
+			fmt.Printf("%q: %q\n", msg, reply)
+		}
+		w.Close()
+	}
+	// Output:
+	// ERROR server: handler panicked; aborting its connection
+	// "panic\n": connection closed
+	// "still serving\n": "still serving\n"
+}
+
+// levelAndMessage is a slog.Handler that prints the level and message of
+// records at Info and above.
+type levelAndMessage struct{}
+
+func (levelAndMessage) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+func (h levelAndMessage) WithAttrs([]slog.Attr) slog.Handler         { return h }
+func (h levelAndMessage) WithGroup(string) slog.Handler              { return h }
+func (levelAndMessage) Handle(_ context.Context, r slog.Record) error {
+	fmt.Println(r.Level, r.Message)
+	return nil
+}
+
+// A TLS server: each connection's handshake runs on that connection's
+// goroutine, never in the accept loop, and is bounded by
+// WithHandshakeTimeout (60 s by default, as in asyncio). The handler gets
+// the decrypted stream; w.Conn() is the *tls.Conn.
+func ExampleWithTLS() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// A self-signed certificate for 127.0.0.1 and a client that trusts
+	// it, made in tls_test.go.
+	serverConf, clientConf := testTLS(nil), tlsClientConfig(nil)
+	handler := func(ctx context.Context, r *stream.Reader, w *stream.Writer) {
+		line, err := r.ReadLine(ctx)
+		if err != nil {
+			return
+		}
+		version := tls.VersionName(w.Conn().(*tls.Conn).ConnectionState().Version)
+		fmt.Fprintf(w, "%s over %s\n", bytes.ToUpper(bytes.TrimSuffix(line, []byte("\n"))), version)
+	}
+	srv, err := server.Start(ctx, "tcp", "127.0.0.1:0", handler,
+		server.WithTLS(serverConf), server.WithHandshakeTimeout(5*time.Second))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Shutdown(ctx)
+	r, w, err := stream.Open(ctx, "tcp", srv.Addrs()[0].String(), stream.WithTLS(clientConf))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer w.Close()
+	w.Write([]byte("hello\n"))
+	reply, err := r.ReadN(ctx, -1) // to EOF: the server closes after its reply
+	fmt.Printf("%q %v\n", reply, err)
+	// Output:
+	// "HELLO over TLS 1.3\n" <nil>
 }
