@@ -4,12 +4,10 @@
 # CPU 0, load on CPU 1), and prints the server's CPU per request in us
 # (per MB for sink). run.sh measures every peer in turn; this measures one
 # cell, so that A/B pairs can be run interleaved on a machine whose speed
-# drifts:
+# drifts (ab.sh does that and sums them up):
 #
 #   go build -o /tmp/a ./internal/benchserver    # and /tmp/b from the other side
-#   for i in $(seq 8); do
-#     internal/benchserver/cell.sh line /tmp/a; internal/benchserver/cell.sh line /tmp/b
-#   done
+#   internal/benchserver/ab.sh line 12 /tmp/a /tmp/b
 #
 # Peers: "cell.sh line ../shared/bench/bin/goraw -bufw" (built by run.sh),
 # "cell.sh line /usr/bin/python3 ../shared/bench/servers/py_proto.py --loop=uvloop".
