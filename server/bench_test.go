@@ -85,6 +85,27 @@ func rawEcho(c net.Conn) {
 	}
 }
 
+// rawEchoAlloc is rawEcho reading each frame into a new slice, as a
+// copying read such as ReadExactly returns it: the difference from rawEcho
+// is what the allocation costs, whoever makes it.
+func rawEchoAlloc(c net.Conn) {
+	br := bufio.NewReaderSize(c, 64<<10)
+	var hdr [4]byte
+	for {
+		if _, err := io.ReadFull(br, hdr[:]); err != nil {
+			return
+		}
+		frame := make([]byte, 4+int(binary.BigEndian.Uint32(hdr[:])))
+		copy(frame, hdr[:])
+		if _, err := io.ReadFull(br, frame[4:]); err != nil {
+			return
+		}
+		if _, err := c.Write(frame); err != nil {
+			return
+		}
+	}
+}
+
 func rawLines(c net.Conn) {
 	br := bufio.NewReaderSize(c, 64<<10)
 	for {
@@ -118,6 +139,7 @@ func BenchmarkEcho(b *testing.B) {
 	kinds := []serverKind{
 		{"aio", func(tb testing.TB) (string, func()) { return aioServer(tb, echoFrames) }},
 		{"raw", func(tb testing.TB) (string, func()) { return rawServer(tb, rawEcho) }},
+		{"raw-alloc", func(tb testing.TB) (string, func()) { return rawServer(tb, rawEchoAlloc) }},
 	}
 	for _, conns := range []int{1, 64} {
 		for _, k := range kinds {
