@@ -38,6 +38,7 @@ for k in $(seq 0 $(($# - 1))); do
       function med(x, n) {return (x[int((n - 1) / 2)] + x[int(n / 2)]) / 2}
       END {
         if (nv == 0) {printf "%-50s no run succeeded\n", name; exit}
+        if (nr == 0) {printf "%-50s median %.3f  no round with the first  n=%d\n", name, med(v, nv), nv; exit}
         printf "%-50s median %.3f  ratio to the first %.3f [%.3f, %.3f]  n=%d\n", name,
           med(v, nv), med(r, nr), r[int(nr / 4)], r[int((3 * nr - 1) / 4)], nv
       }'
