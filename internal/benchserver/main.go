@@ -16,8 +16,9 @@
 //   - sink: an endless stream of 64 KiB chunks in which byte k is k & 0xff,
 //     sent with Write and Drain.
 //
-// ../shared/bench/run.sh compares it with the peers; cell.sh, next to this
-// file, runs one cell, for A/B pairs run in turns.
+// ../shared/bench/run.sh compares it with the peers; next to this file,
+// cell.sh runs one cell and ab.sh runs cells of several builds in turns,
+// for A/B pairs.
 package main
 
 import (
